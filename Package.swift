@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Earshot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "earshot", targets: ["earshot"]),
+        .executable(name: "earshot-bench", targets: ["earshot-bench"]),
+        .library(name: "EarshotCore", targets: ["EarshotCore"]),
+        .library(name: "EarshotAudio", targets: ["EarshotAudio"]),
+        .library(name: "EarshotStages", targets: ["EarshotStages"]),
+        .library(name: "EarshotReport", targets: ["EarshotReport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // System libraries from Debian packages; variadic C calls get static inline wrappers in shim.h.
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+
+        .target(
+            name: "EarshotCore",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .target(
+            name: "EarshotAudio",
+            dependencies: [
+                "EarshotCore", "CSndFile", "COpus", "CSpeexDSP",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .target(name: "EarshotStages", dependencies: ["EarshotCore", "EarshotAudio"]),
+        .target(
+            name: "EarshotReport",
+            dependencies: ["EarshotCore", .product(name: "CSV", package: "CSV.swift")]),
+        .executableTarget(
+            name: "earshot",
+            dependencies: [
+                "EarshotCore", "EarshotAudio", "EarshotStages", "EarshotReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "earshot-bench",
+            dependencies: [
+                "EarshotCore", "EarshotAudio", "EarshotStages", "EarshotReport", "COpus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore"]),
+        .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"]),
+        .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages"]),
+        .testTarget(
+            name: "EarshotReportTests",
+            dependencies: ["EarshotReport", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "EarshotCLITests", dependencies: ["earshot"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,47 @@
+/// PCM audio: interleaved Float32 samples in −1...1.
+///
+/// One representation for every stage; converting to Int16 happens only at the edges that need it
+/// (files, codecs, engines), so a stage never has to ask which sample type it was handed.
+public struct AudioChunk: Sendable, Equatable {
+    public var samples: [Float]
+    public var sampleRate: Int
+    public var channels: Int
+
+    public init(samples: [Float], sampleRate: Int, channels: Int = 1) {
+        precondition(sampleRate > 0 && channels > 0, "sample rate and channel count must be positive")
+        self.samples = samples
+        self.sampleRate = sampleRate
+        self.channels = channels
+    }
+
+    /// Digital silence of the given length.
+    public static func silence(_ duration: Duration, sampleRate: Int = 16_000, channels: Int = 1) -> AudioChunk {
+        let frames = Int(duration.nanoseconds * Int64(sampleRate) / 1_000_000_000)
+        return AudioChunk(samples: [Float](repeating: 0, count: frames * channels), sampleRate: sampleRate, channels: channels)
+    }
+
+    /// Sample frames (one sample per channel).
+    public var frameCount: Int { samples.count / channels }
+
+    public var duration: Duration { .nanoseconds(Int64(frameCount) * 1_000_000_000 / Int64(sampleRate)) }
+
+    /// RMS level over all samples, in dBFS (see `Level`).
+    public var levelDBFS: Double { samples.withUnsafeBufferPointer { Level.rmsDBFS($0) } }
+}
+
+/// An encoded audio packet (Opus on the wire). `payload` is empty for a lost packet.
+public struct EncodedPacket: Sendable, Equatable {
+    public var payload: [UInt8]
+    /// Sequence number on its leg, for loss and reorder detection.
+    public var sequence: Int
+    /// Samples per channel this packet decodes to, at `sampleRate`.
+    public var sampleCount: Int
+    public var sampleRate: Int
+
+    public init(payload: [UInt8], sequence: Int, sampleCount: Int, sampleRate: Int) {
+        self.payload = payload
+        self.sequence = sequence
+        self.sampleCount = sampleCount
+        self.sampleRate = sampleRate
+    }
+}

@@ -1,0 +1,54 @@
+/// A scripted conversation: the user's side as one audio timeline, and the ground truth of each
+/// user turn on that timeline. Scenarios are data (AudioFixtures/scenarios/*.yaml), never code.
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String
+    /// The user's whole side of the conversation, mono, starting at timeline 0.
+    public var audio: AudioChunk
+    public var turns: [ScenarioTurn]
+
+    public init(name: String, description: String = "", audio: AudioChunk, turns: [ScenarioTurn]) {
+        self.name = name
+        self.description = description
+        self.audio = audio
+        self.turns = turns
+    }
+}
+
+public struct ScenarioTurn: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable, Codable {
+        /// The user speaks and expects a reply.
+        case turn
+        /// The user speaks over the agent's reply to the previous turn and expects it to stop.
+        case bargeIn = "barge_in"
+        /// A short acknowledgement ("mm-hm") during the agent's reply: the agent should carry on.
+        case backchannel
+    }
+
+    /// 1-based turn number within the scenario; frames carry it as their turn id.
+    public var id: Int
+    public var kind: Kind
+    /// The utterance file this turn plays, relative to the fixtures folder.
+    public var audioFile: String
+    /// Where the utterance file's first sample sits on the timeline.
+    public var offset: Duration
+    /// Ground truth on the timeline, measured from the audio by the fixtures' energy rule.
+    public var speechStart: Duration
+    public var speechEnd: Duration
+    /// Silences inside the speech long enough to tempt an endpointer (timeline, start..<end).
+    public var pauses: [Range<Duration>]
+    /// The agent's expected reply text; nil for a backchannel.
+    public var reply: String?
+
+    public init(id: Int, kind: Kind, audioFile: String, offset: Duration, speechStart: Duration,
+                speechEnd: Duration, pauses: [Range<Duration>] = [], reply: String?) {
+        self.id = id
+        self.kind = kind
+        self.audioFile = audioFile
+        self.offset = offset
+        self.speechStart = speechStart
+        self.speechEnd = speechEnd
+        self.pauses = pauses
+        self.reply = reply
+    }
+}
