@@ -1,0 +1,44 @@
+import Histogram
+
+/// The harness's own costs, recorded cheaply enough to leave on at thousands of sessions: a few
+/// histograms per executor (nanoseconds, 3 significant digits), merged at the end; no per-frame arrays.
+public struct HarnessStats: Sendable {
+    /// Real time: how late the pacer emitted source frames.
+    public var pacerLateness = HarnessStats.histogram()
+    /// Real time: from a stage's emit to the next stage's handler starting.
+    public var hop = HarnessStats.histogram()
+    /// From the source's emission of a frame to its (or its descendant's) arrival at playout.
+    public var sourceToSink = HarnessStats.histogram()
+    public var framesSent = 0
+    public var framesDropped = 0
+    /// Virtual time: events the scheduler processed.
+    public var events = 0
+    /// Virtual time: the latest event time reached.
+    public var simulated: Duration = .zero
+    /// Wall time the run took.
+    public var wall: Duration = .zero
+
+    public init() {}
+
+    static func histogram() -> Histogram<UInt64> {
+        Histogram(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    public mutating func merge(_ other: HarnessStats) {
+        pacerLateness.add(other.pacerLateness)
+        hop.add(other.hop)
+        sourceToSink.add(other.sourceToSink)
+        framesSent += other.framesSent
+        framesDropped += other.framesDropped
+        events += other.events
+        simulated = max(simulated, other.simulated)
+        wall = max(wall, other.wall)
+    }
+}
+
+extension Histogram {
+    /// Records a duration in nanoseconds, clamped to the trackable range.
+    @inlinable mutating func record(_ d: Duration) {
+        _ = record(UInt64(clamping: Swift.max(0, Swift.min(Int64(highestTrackableValue), d.nanoseconds))))
+    }
+}

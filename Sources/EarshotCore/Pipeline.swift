@@ -1,0 +1,80 @@
+/// How to make one stage for one session: a name and a factory.
+///
+/// Pipelines hold specs, not stages, because every session needs its own stage instances (stages
+/// keep per-conversation state) and a run may have thousands of sessions.
+public struct StageSpec: Sendable {
+    public var name: String
+    public var make: @Sendable () throws -> any Stage
+
+    public init(_ name: String, make: @escaping @Sendable () throws -> any Stage) {
+        self.name = name
+        self.make = make
+    }
+}
+
+/// A design under test: an ordered graph of stages between the source and playout.
+///
+/// A chain, plus parallel branches where a design needs one (a VAD beside an STT): a parallel step
+/// gives every branch a copy of each frame and merges what they emit into the next step.
+public struct Pipeline: Sendable {
+    public enum Step: Sendable {
+        case stage(StageSpec)
+        case parallel([[StageSpec]])
+    }
+
+    public var name: String
+    public var steps: [Step]
+
+    public init(name: String, steps: [Step]) {
+        self.name = name
+        self.steps = steps
+    }
+
+    /// A straight chain of stages.
+    public static func chain(_ name: String, _ stages: [StageSpec]) -> Pipeline {
+        Pipeline(name: name, steps: stages.map { .stage($0) })
+    }
+
+    /// The graph: every stage spec with the nodes it feeds. `Topology.sink` stands for playout.
+    struct Topology {
+        static let sink = -1
+        var specs: [StageSpec] = []
+        var next: [[Int]] = []
+        var entry: [Int] = []
+    }
+
+    func topology() -> Topology {
+        var t = Topology()
+        var tails: [Int]? = nil   // nil: the source feeds the next step
+        func add(_ spec: StageSpec) -> Int {
+            t.specs.append(spec)
+            t.next.append([])
+            return t.specs.count - 1
+        }
+        func connect(_ from: [Int]?, to node: Int) {
+            if let from { for f in from { t.next[f].append(node) } } else { t.entry.append(node) }
+        }
+        for step in steps {
+            switch step {
+            case .stage(let spec):
+                let n = add(spec)
+                connect(tails, to: n)
+                tails = [n]
+            case .parallel(let branches):
+                var newTails: [Int] = []
+                for branch in branches where !branch.isEmpty {
+                    var prev: [Int]? = tails
+                    for spec in branch {
+                        let n = add(spec)
+                        connect(prev, to: n)
+                        prev = [n]
+                    }
+                    newTails += prev ?? []
+                }
+                if !newTails.isEmpty { tails = newTails }
+            }
+        }
+        if let tails { for f in tails { t.next[f].append(Topology.sink) } } else { t.entry = [Topology.sink] }
+        return t
+    }
+}

@@ -1,0 +1,37 @@
+/// What a run needs besides the pipeline and the scenarios.
+public struct RunConfiguration: Sendable {
+    /// Source frame length: the user's audio is cut and paced in frames of this duration.
+    public var frameDuration: Duration = .milliseconds(20)
+    /// Sessions per scenario. Session indices are global across the run: session i plays scenario i % count.
+    public var sessionsPerScenario = 1
+    /// First global session index (shards of a big run start further on; see `--shard`).
+    public var firstSession = 0
+    public var seed: UInt64 = 1
+    /// Playout's silence threshold: agent audio at or above it counts as heard.
+    public var silenceThresholdDBFS = Level.defaultSilenceThresholdDBFS
+    /// A turn with no audible reply within this time after `user_end` is `missed`.
+    public var responseTimeout: Duration = .seconds(5)
+    /// How long work may go on after a session's source has ended before it is cut off.
+    public var drainTimeout: Duration = .seconds(10)
+    /// Real time: a source frame the pacer reaches later than this is dropped and counted, not sent.
+    public var staleFrameLimit: Duration = .milliseconds(60)
+    /// Real time: how far ahead of the first frame sessions are scheduled, to let set-up finish.
+    public var startLead: Duration = .milliseconds(50)
+
+    public init() {}
+}
+
+/// Everything a run measured.
+public struct RunResult: Sendable {
+    public var design: String
+    public var turns: [TurnResult]
+    public var stages: [StageTurnResult]
+    public var harness: HarnessStats
+
+    public init(design: String, turns: [TurnResult], stages: [StageTurnResult], harness: HarnessStats) {
+        self.design = design
+        self.turns = turns
+        self.stages = stages
+        self.harness = harness
+    }
+}

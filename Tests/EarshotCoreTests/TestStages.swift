@@ -1,0 +1,109 @@
+import EarshotCore
+import Foundation
+
+/// Signals and stages with known behaviour, so every figure a test checks is known in advance.
+enum Synthetic {
+    /// A 440 Hz tone at −9 dBFS RMS over `ranges` (ms) on a silent 16 kHz timeline of `totalMs`.
+    static func scenario(name: String = "synthetic", totalMs: Int, turns: [(kind: ScenarioTurn.Kind, startMs: Int, endMs: Int)]) -> Scenario {
+        let rate = 16_000
+        var samples = [Float](repeating: 0, count: totalMs * rate / 1000)
+        for t in turns {
+            for i in (t.startMs * rate / 1000)..<(t.endMs * rate / 1000) {
+                samples[i] = 0.5 * sin(2 * .pi * 440 * Float(i) / Float(rate))
+            }
+        }
+        let st = turns.enumerated().map { i, t in
+            ScenarioTurn(id: i + 1, kind: t.kind, audioFile: "synthetic", offset: .milliseconds(t.startMs),
+                         speechStart: .milliseconds(t.startMs), speechEnd: .milliseconds(t.endMs),
+                         reply: t.kind == .backchannel ? nil : "reply \(i + 1)")
+        }
+        return Scenario(name: name, audio: AudioChunk(samples: samples, sampleRate: rate), turns: st)
+    }
+
+    static func tone(ms: Int, rate: Int = 16_000) -> AudioChunk {
+        let n = ms * rate / 1000
+        return AudioChunk(samples: (0..<n).map { 0.5 * sin(2 * .pi * 300 * Float($0) / Float(rate)) }, sampleRate: rate)
+    }
+}
+
+/// Ends the turn after `silence` without a frame at or above −40 dBFS.
+final class TestEndpointer: Stage {
+    let name = "test-endpointer"
+    let consumes: FrameKinds = .audio
+    let produces: FrameKinds = .event
+    let silence: Duration
+    var lastVoiced: RunTime?
+    init(silence: Duration) { self.silence = silence }
+
+    func receive(_ frame: Frame, context: StageContext) {
+        guard let audio = frame.audio else { return }
+        if audio.levelDBFS >= -40 {
+            lastVoiced = context.now
+        } else if let last = lastVoiced, context.now - last >= silence {
+            lastVoiced = nil
+            context.mark(.endpoint, turn: frame.turn)
+            context.emit(.event(.endOfTurn), turn: frame.turn)
+        }
+    }
+}
+
+/// Waits a drawn delay after each consumed frame, then emits what `transform` makes of it and marks it.
+final class TestDelay: Stage {
+    let name: String
+    let consumes: FrameKinds
+    let produces: FrameKinds
+    let delay: DelayDistribution
+    let mark: Mark?
+    let transform: @Sendable (Frame) -> Frame.Payload?
+    init(_ name: String, consumes: FrameKinds, produces: FrameKinds, delay: DelayDistribution, mark: Mark?,
+         transform: @escaping @Sendable (Frame) -> Frame.Payload?) {
+        self.name = name
+        self.consumes = consumes
+        self.produces = produces
+        self.delay = delay
+        self.mark = mark
+        self.transform = transform
+    }
+
+    func receive(_ frame: Frame, context: StageContext) {
+        guard let out = transform(frame) else { return }
+        context.schedule(after: delay.sample(context.random)) { [mark] in
+            if let mark { context.mark(mark, turn: frame.turn) }
+            context.emit(out, turn: frame.turn)
+        }
+    }
+}
+
+/// Forwards every frame unchanged.
+final class PassThrough: Stage {
+    let name = "pass"
+    let consumes: FrameKinds = .all
+    let produces: FrameKinds = .all
+    func receive(_ frame: Frame, context: StageContext) { context.emit(frame) }
+}
+
+enum TestPipelines {
+    /// endpoint 200 ms of silence → STT 100 → LLM 150 → TTS 50 (500 ms of tone), no network.
+    static func cascade(stt: DelayDistribution = .fixed(.milliseconds(100)),
+                        llm: DelayDistribution = .fixed(.milliseconds(150)),
+                        tts: DelayDistribution = .fixed(.milliseconds(50))) -> Pipeline {
+        .chain("cascade-fixed", [
+            StageSpec("test-endpointer") { TestEndpointer(silence: .milliseconds(200)) },
+            StageSpec("stt") {
+                TestDelay("stt", consumes: .event, produces: .text, delay: stt, mark: .sttFinal) {
+                    $0.event == .endOfTurn ? .text(TextChunk("hello", isFinal: true)) : nil
+                }
+            },
+            StageSpec("llm") {
+                TestDelay("llm", consumes: .text, produces: .text, delay: llm, mark: .llmFirstToken) {
+                    _ in .text(TextChunk("reply", isFinal: true))
+                }
+            },
+            StageSpec("tts") {
+                TestDelay("tts", consumes: .text, produces: .audio, delay: tts, mark: .ttsFirstAudio) {
+                    _ in .audio(Synthetic.tone(ms: 500))
+                }
+            },
+        ])
+    }
+}
