@@ -20,29 +20,37 @@ enum Synthetic {
         return Scenario(name: name, audio: AudioChunk(samples: samples, sampleRate: rate), turns: st)
     }
 
-    static func tone(ms: Int, rate: Int = 16_000) -> AudioChunk {
-        let n = ms * rate / 1000
-        return AudioChunk(samples: (0..<n).map { 0.5 * sin(2 * .pi * 300 * Float($0) / Float(rate)) }, sampleRate: rate)
-    }
+    /// Half a second of 300 Hz at −9 dBFS RMS, made once: debug builds are slow enough that
+    /// synthesising it per reply would itself delay the replies under test.
+    static let reply: AudioChunk = {
+        let rate = 16_000
+        return AudioChunk(samples: (0..<(rate / 2)).map { 0.5 * sin(2 * .pi * 300 * Float($0) / Float(rate)) }, sampleRate: rate)
+    }()
 }
 
-/// Ends the turn after `silence` without a frame at or above −40 dBFS.
+/// Ends the turn once `silence` of audio below −40 dBFS has followed speech. Silence is counted in
+/// audio duration, as real endpointers do, so the answer does not depend on arrival jitter.
 final class TestEndpointer: Stage {
     let name = "test-endpointer"
     let consumes: FrameKinds = .audio
     let produces: FrameKinds = .event
     let silence: Duration
-    var lastVoiced: RunTime?
+    var heardSpeech = false
+    var quiet: Duration = .zero
     init(silence: Duration) { self.silence = silence }
 
     func receive(_ frame: Frame, context: StageContext) {
         guard let audio = frame.audio else { return }
         if audio.levelDBFS >= -40 {
-            lastVoiced = context.now
-        } else if let last = lastVoiced, context.now - last >= silence {
-            lastVoiced = nil
-            context.mark(.endpoint, turn: frame.turn)
-            context.emit(.event(.endOfTurn), turn: frame.turn)
+            heardSpeech = true
+            quiet = .zero
+        } else if heardSpeech {
+            quiet += audio.duration
+            if quiet >= silence {
+                heardSpeech = false
+                context.mark(.endpoint, turn: frame.turn)
+                context.emit(.event(.endOfTurn), turn: frame.turn)
+            }
         }
     }
 }
@@ -101,7 +109,7 @@ enum TestPipelines {
             },
             StageSpec("tts") {
                 TestDelay("tts", consumes: .text, produces: .audio, delay: tts, mark: .ttsFirstAudio) {
-                    _ in .audio(Synthetic.tone(ms: 500))
+                    _ in .audio(Synthetic.reply)
                 }
             },
         ])

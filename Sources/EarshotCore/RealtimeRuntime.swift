@@ -1,0 +1,83 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs a pipeline over scenarios in real time: sources paced at the audio's real rate by one
+/// shared pacer, every stage on its own serial queue, the session's queues pinned to one executor.
+public final class RealtimeRuntime {
+    let pipeline: Pipeline
+    let scenarios: [Scenario]
+    let configuration: RunConfiguration
+    let executorCount: Int
+
+    public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
+                executors: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        precondition(!scenarios.isEmpty, "a run needs at least one scenario")
+        self.pipeline = pipeline
+        self.scenarios = scenarios
+        self.configuration = configuration
+        self.executorCount = executors
+    }
+
+    public func run() throws -> RunResult {
+        let frameNanos = configuration.frameDuration.nanoseconds
+        guard frameNanos > 0, frameNanos % 1_000_000 == 0 else {
+            throw InputError("real-time runs need a source frame of whole milliseconds, got \(configuration.frameDuration)")
+        }
+        let slotCount = Int(frameNanos / 1_000_000)
+        let topology = pipeline.topology()
+        let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
+        let pool = ExecutorPool(count: executorCount)
+        let control = RunControl()
+        let total = scenarios.count * configuration.sessionsPerScenario
+
+        // Set-up can take a while for thousands of sessions; the clock starts once it is done.
+        var sessions: [RealtimeSession] = []
+        var horizon: Int64 = 0
+        for i in 0..<total {
+            let index = configuration.firstSession + i
+            let s = index % scenarios.count
+            let ledger = SessionLedger(design: pipeline.name, session: index, scenario: scenarios[s],
+                                       timeline: timelines[s], configuration: configuration)
+            let session = RealtimeSession(
+                ledger: ledger, stageCount: topology.specs.count, executor: pool.executor(forSession: index),
+                pool: pool, control: control)
+            try session.build(topology: topology, seed: configuration.seed)
+            sessions.append(session)
+            horizon = max(horizon, timelines[s].duration.nanoseconds)
+        }
+        let wallStart = ContinuousClock.now
+        let start = MonotonicClock.now() + configuration.startLead.nanoseconds
+        let pacer = Pacer(start: start, slotCount: slotCount, staleLimit: configuration.staleFrameLimit)
+        for (i, session) in sessions.enumerated() {
+            // Spread sessions over the slots so each millisecond carries 1/slotCount of the frames.
+            session.t0 = start + Int64(i % slotCount) * 1_000_000
+            session.callOnEveryStage { stage, ctx in stage.started(context: ctx) }
+            let source = Pacer.Source(session: session, frameNanos: frameNanos,
+                                      count: session.ledger.pointee.timeline.frames.count, t0: session.t0)
+            pacer.queue.sync { pacer.add(source) }
+        }
+        pacer.resume()
+
+        let limit = start + Int64(slotCount) * 1_000_000 + horizon + configuration.drainTimeout.nanoseconds
+        if control.done.wait(timeout: MonotonicClock.deadline(limit)) == .timedOut {
+            control.cancelled.store(true, ordering: .relaxed)
+            _ = control.done.wait(timeout: .now() + .seconds(5))
+        }
+        var turns: [TurnResult] = []
+        var stages: [StageTurnResult] = []
+        for session in sessions {
+            session.callOnEveryStage { stage, ctx in stage.finished(context: ctx) }
+        }
+        var stats = HarnessStats()
+        pacer.queue.sync { stats.merge(pacer.stats) }
+        for session in sessions {
+            let r = pacer.queue.sync { session.results() }
+            turns += r.turns
+            stages += r.stages
+        }
+        for e in pool.queues.indices { pool.queues[e].sync { stats.merge(pool.stats[e].value) } }
+        stats.wall = ContinuousClock.now - wallStart
+        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats)
+    }
+}
