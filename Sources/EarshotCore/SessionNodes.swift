@@ -1,6 +1,8 @@
 /// One session's stage instances and their contexts, wired as the pipeline's topology says.
 struct SessionNodes {
     let stages: [any Stage]
+    /// The names the pipeline gives its stages (a spec's name): unique per role, unlike a stage type's name.
+    let names: [String]
     let contexts: [StageContext]
     let consumes: [FrameKinds]
     let next: [[Int]]
@@ -18,11 +20,12 @@ struct SessionNodes {
             occurrences[spec.name] = n + 1
             stages.append(stage)
             contexts.append(StageContext(
-                stageName: stage.name, session: session, scenario: scenario,
+                stageName: spec.name, session: session, scenario: scenario,
                 random: sessionRandom.split("\(spec.name)#\(n)"), driver: driver, node: node,
                 measuresBusyTime: measuresBusyTime(stage)))
         }
         self.stages = stages
+        self.names = topology.specs.map(\.name)
         self.contexts = contexts
         self.consumes = stages.map(\.consumes)
         self.next = topology.next
@@ -30,6 +33,6 @@ struct SessionNodes {
     }
 
     var records: [(stage: String, record: StageRecord)] {
-        zip(stages, contexts).map { ($0.name, $1.record) }
+        zip(names, contexts).map { ($0, $1.record) }
     }
 }

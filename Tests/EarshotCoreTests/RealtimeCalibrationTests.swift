@@ -17,8 +17,9 @@ import Testing
         let result = try RealtimeRuntime(pipeline: TestPipelines.cascade(), scenarios: [scenario]).run()
         let turn = try #require(result.turns.first)
         let v2v = try #require(turn.voiceToVoice)
-        // 500 ms of stage delays + 10 ms of frame quantization; real time only ever adds.
-        #expect(v2v >= .milliseconds(510) - .milliseconds(1))
+        // 500 ms of stage delays + 10 ms of frame quantization. Either way by the pacer's jitter: user_end
+        // moves with the lateness of the frame that carried it, the endpoint with that of a later frame.
+        #expect(v2v >= .milliseconds(510) - Self.tolerance)
         #expect(v2v <= .milliseconds(510) + Self.tolerance)
         #expect(turn.outcome == .responded)
         #expect(turn.breakdown.map(\.duration).reduce(.zero, +) == v2v)
@@ -42,7 +43,7 @@ import Testing
         for t in result.turns {
             let expected: Duration = .milliseconds(t.scenario == "a" ? 500 : 510)
             let v2v = try #require(t.voiceToVoice)
-            #expect(v2v >= expected - .milliseconds(1) && v2v <= expected + Self.tolerance, "session \(t.session): \(v2v)")
+            #expect(v2v >= expected - Self.tolerance && v2v <= expected + Self.tolerance, "session \(t.session): \(v2v)")
         }
     }
 }

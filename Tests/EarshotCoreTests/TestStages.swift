@@ -20,11 +20,15 @@ enum Synthetic {
         return Scenario(name: name, audio: AudioChunk(samples: samples, sampleRate: rate), turns: st)
     }
 
-    /// Half a second of 300 Hz at −9 dBFS RMS, made once: debug builds are slow enough that
+    /// Four seconds of 300 Hz at −9 dBFS RMS, made once: debug builds are slow enough that
     /// synthesising it per reply would itself delay the replies under test.
+    static func chunk(ms: Int) -> AudioChunk {
+        AudioChunk(samples: Array(reply.samples.prefix(ms * 16)), sampleRate: 16_000)
+    }
+
     static let reply: AudioChunk = {
         let rate = 16_000
-        return AudioChunk(samples: (0..<(rate / 2)).map { 0.5 * sin(2 * .pi * 300 * Float($0) / Float(rate)) }, sampleRate: rate)
+        return AudioChunk(samples: (0..<(rate * 4)).map { 0.5 * sin(2 * .pi * 300 * Float($0) / Float(rate)) }, sampleRate: rate)
     }()
 }
 
@@ -35,12 +39,17 @@ final class TestEndpointer: Stage {
     let consumes: FrameKinds = .audio
     let produces: FrameKinds = .event
     let silence: Duration
+    let forwardsAudio: Bool
     var heardSpeech = false
     var quiet: Duration = .zero
-    init(silence: Duration) { self.silence = silence }
+    init(silence: Duration, forwardsAudio: Bool = false) {
+        self.silence = silence
+        self.forwardsAudio = forwardsAudio
+    }
 
     func receive(_ frame: Frame, context: StageContext) {
         guard let audio = frame.audio else { return }
+        if forwardsAudio { context.emit(frame) }
         if audio.levelDBFS >= -40 {
             heardSpeech = true
             quiet = .zero
@@ -109,9 +118,69 @@ enum TestPipelines {
             },
             StageSpec("tts") {
                 TestDelay("tts", consumes: .text, produces: .audio, delay: tts, mark: .ttsFirstAudio) {
-                    _ in .audio(Synthetic.reply)
+                    _ in .audio(Synthetic.chunk(ms: 500))
                 }
             },
         ])
+    }
+}
+
+/// Speaks `replyMs` of tone after each end of turn, and stops `stopDelay` after hearing the user
+/// speak over it: either paced in 20 ms frames (it stops sending) or all at once (it sends an
+/// interruption so playout drops what is queued).
+final class TestAgent: Stage {
+    let name = "test-agent"
+    let consumes: FrameKinds = [.audio, .event]
+    let produces: FrameKinds = [.audio, .event]
+    let replyMs: Int
+    let stopDelay: Duration
+    let paced: Bool
+    var speakingTurn: Int?
+    var stopping = false
+    init(replyMs: Int, stopDelay: Duration, paced: Bool) {
+        self.replyMs = replyMs
+        self.stopDelay = stopDelay
+        self.paced = paced
+    }
+
+    func receive(_ frame: Frame, context: StageContext) {
+        switch frame.payload {
+        case .event(.endOfTurn) where speakingTurn == nil:
+            speakingTurn = frame.turn
+            if paced {
+                speak(frame: 0, turn: frame.turn, context: context)
+            } else {
+                context.emit(.audio(Synthetic.chunk(ms: replyMs)), turn: frame.turn)
+            }
+        case .audio(let a) where speakingTurn != nil && frame.turn != speakingTurn && a.levelDBFS >= -40 && !stopping:
+            stopping = true
+            context.schedule(after: stopDelay) { [self] in
+                if !paced { context.emit(.event(.interruption), turn: frame.turn) }
+                speakingTurn = nil
+            }
+        default:
+            break
+        }
+    }
+
+    private func speak(frame k: Int, turn: Int, context: StageContext) {
+        guard speakingTurn == turn, k * 20 < replyMs else { return }
+        context.emit(.audio(Synthetic.chunk(ms: 20)), turn: turn)
+        context.schedule(after: .milliseconds(20)) { [self] in speak(frame: k + 1, turn: turn, context: context) }
+    }
+}
+
+/// Throws on every frame of the turns it is told to fail.
+final class FailingStage: Stage {
+    let name = "failing"
+    let consumes: FrameKinds = .event
+    let produces: FrameKinds = .event
+    let failTurns: Set<Int>
+    init(failTurns: Set<Int>) { self.failTurns = failTurns }
+    struct Boom: Error, CustomStringConvertible { var description: String { "engine crashed" } }
+
+    func receive(_ frame: Frame, context: StageContext) throws {
+        if failTurns.contains(frame.turn) { throw Boom() }
+        context.emit(frame)
     }
 }

@@ -1,0 +1,79 @@
+import EarshotCore
+import Testing
+
+@Suite struct RuntimeBehaviourTests {
+    @Test func aThrowingStageFailsItsTurnAndTheRunGoesOn() throws {
+        let scenario = Synthetic.scenario(totalMs: 9000, turns: [(.turn, 1000, 2000), (.turn, 5000, 6000)])
+        var steps = TestPipelines.cascade().steps
+        steps.insert(.stage(StageSpec("failing") { FailingStage(failTurns: [1]) }), at: 1)
+        let result = try VirtualRuntime(pipeline: Pipeline(name: "f", steps: steps), scenarios: [scenario]).run()
+        #expect(result.turns.map(\.outcome) == [.failed, .responded])
+        #expect(result.turns[0].failure == StageFailure(stage: "failing", reason: "engine crashed"))
+        #expect(result.turns[1].voiceToVoice == .milliseconds(500))
+    }
+
+    /// An LLM stage consumes only text; the end-of-turn event reaches the next stage through it.
+    @Test func framesAStageDoesNotConsumePassThrough() throws {
+        let scenario = Synthetic.scenario(totalMs: 4000, turns: [(.turn, 1000, 2000)])
+        let pipeline = Pipeline.chain("p", [
+            StageSpec("test-endpointer") { TestEndpointer(silence: .milliseconds(200)) },
+            StageSpec("text-only") { TestDelay("text-only", consumes: .text, produces: .text, delay: .fixed(.seconds(9)), mark: nil) { _ in nil } },
+            StageSpec("tts") {
+                TestDelay("tts", consumes: .event, produces: .audio, delay: .fixed(.milliseconds(30)), mark: nil) { _ in .audio(Synthetic.chunk(ms: 100)) }
+            },
+        ])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        #expect(result.turns[0].voiceToVoice == .milliseconds(230))
+        let textOnly = try #require(result.stages.first { $0.stage == "text-only" })
+        #expect(textOnly.framesIn == 0)
+    }
+
+    /// Both branches of a parallel step get every frame; what they emit merges into the next step.
+    @Test func parallelBranchesEachSeeTheSourceAndMerge() throws {
+        let scenario = Synthetic.scenario(totalMs: 4000, turns: [(.turn, 1000, 2000)])
+        let pipeline = Pipeline(name: "par", steps: [
+            .parallel([
+                [StageSpec("ep-fast") { TestEndpointer(silence: .milliseconds(100)) }],
+                [StageSpec("ep-slow") { TestEndpointer(silence: .milliseconds(300)) }],
+            ]),
+            .stage(StageSpec("tts") {
+                TestDelay("tts", consumes: .event, produces: .audio, delay: .fixed(.milliseconds(10)), mark: nil) { _ in .audio(Synthetic.chunk(ms: 100)) }
+            }),
+        ])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        #expect(result.turns[0].voiceToVoice == .milliseconds(110))
+        let tts = try #require(result.stages.first { $0.stage == "tts" })
+        #expect(tts.framesIn == 2)
+        #expect(result.stages.filter { $0.stage.hasPrefix("ep-") }.map(\.framesIn) == [150, 150])
+    }
+
+    @Test func aReplyBeforeTheUserFinishedIsTalkOver() throws {
+        let scenario = Synthetic.scenario(totalMs: 4000, turns: [(.turn, 1000, 2000)])
+        // Replies 300 ms after the first speech it hears, while the user is still talking.
+        let pipeline = Pipeline.chain("eager", [
+            StageSpec("eager") {
+                TestDelay("eager", consumes: .audio, produces: .audio, delay: .fixed(.milliseconds(300)), mark: nil) {
+                    $0.turn == 1 && $0.audio!.levelDBFS > -40 && $0.emittedAt == .milliseconds(1020) ? .audio(Synthetic.chunk(ms: 100)) : nil
+                }
+            },
+        ])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        #expect(result.turns[0].voiceToVoice == .milliseconds(-680))
+        #expect(result.turns[0].outcome == .talkedOver)
+    }
+
+    /// Playout queues audio behind audio still playing and judges level per 10 ms block.
+    @Test func agentStartIsTheFirstAudibleBlockAtPlayout() throws {
+        let scenario = Synthetic.scenario(totalMs: 4000, turns: [(.turn, 1000, 2000)])
+        var lead = Synthetic.chunk(ms: 100)
+        for i in 0..<(40 * 16) { lead.samples[i] = 0 }   // 40 ms of silence, then tone
+        let pipeline = Pipeline.chain("lead", [
+            StageSpec("test-endpointer") { TestEndpointer(silence: .milliseconds(200)) },
+            StageSpec("tts") { [lead] in
+                TestDelay("tts", consumes: .event, produces: .audio, delay: .fixed(.zero), mark: nil) { _ in .audio(lead) }
+            },
+        ])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        #expect(result.turns[0].voiceToVoice == .milliseconds(240))
+    }
+}
