@@ -1,52 +1,78 @@
 /// A binary min-heap of scheduled events ordered by (time, sequence): equal times run in the
 /// order they were scheduled, which is what makes virtual runs deterministic.
+///
+/// The heap itself holds only plain keys; the events' payloads (frames with their audio, closures)
+/// sit still in a slot table, so sifting swaps 24-byte keys instead of retaining and releasing
+/// payloads at every level — that alone made the scheduler several times faster.
 struct EventHeap<Action> {
-    struct Entry {
+    struct Key {
         var time: Int64
         var sequence: UInt64
-        var session: Int32
-        var node: Int32
-        var action: Action
+        var slot: Int32
 
-        @inline(__always) func precedes(_ other: Entry) -> Bool {
+        @inline(__always) func precedes(_ other: Key) -> Bool {
             time < other.time || (time == other.time && sequence < other.sequence)
         }
     }
 
-    private var items: [Entry] = []
-    private var sequence: UInt64 = 0
-
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-
-    mutating func push(time: Int64, session: Int32, node: Int32, _ action: Action) {
-        items.append(Entry(time: time, sequence: sequence, session: session, node: node, action: action))
-        sequence &+= 1
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard items[i].precedes(items[parent]) else { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
+    struct Event {
+        var session: Int32
+        var node: Int32
+        var action: Action
     }
 
-    mutating func pop() -> Entry? {
-        guard !items.isEmpty else { return nil }
-        if items.count == 1 { return items.removeLast() }
-        let top = items[0]
-        items[0] = items.removeLast()
-        var i = 0
-        let n = items.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < n && items[l].precedes(items[m]) { m = l }
-            if r < n && items[r].precedes(items[m]) { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
+    private var keys: [Key] = []
+    private var slots: [Event?] = []
+    private var free: [Int32] = []
+    private var sequence: UInt64 = 0
+
+    var isEmpty: Bool { keys.isEmpty }
+    var count: Int { keys.count }
+
+    mutating func push(time: Int64, session: Int32, node: Int32, _ action: Action) {
+        let event = Event(session: session, node: node, action: action)
+        let slot: Int32
+        if let f = free.popLast() {
+            slot = f
+            slots[Int(f)] = event
+        } else {
+            slot = Int32(slots.count)
+            slots.append(event)
         }
-        return top
+        keys.append(Key(time: time, sequence: sequence, slot: slot))
+        sequence &+= 1
+        var i = keys.count - 1
+        let key = keys[i]
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard key.precedes(keys[parent]) else { break }
+            keys[i] = keys[parent]
+            i = parent
+        }
+        keys[i] = key
+    }
+
+    /// The earliest event and its time.
+    mutating func pop() -> (time: Int64, event: Event)? {
+        guard let top = keys.first else { return nil }
+        let last = keys.removeLast()
+        if !keys.isEmpty {
+            var i = 0
+            let n = keys.count
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                let r = l + 1
+                let c = r < n && keys[r].precedes(keys[l]) ? r : l
+                guard keys[c].precedes(last) else { break }
+                keys[i] = keys[c]
+                i = c
+            }
+            keys[i] = last
+        }
+        let s = Int(top.slot)
+        let event = slots[s].take()!
+        free.append(top.slot)
+        return (top.time, event)
     }
 }

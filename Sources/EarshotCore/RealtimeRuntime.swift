@@ -41,7 +41,7 @@ public final class RealtimeRuntime {
                                        timeline: timelines[s], configuration: configuration)
             let session = RealtimeSession(
                 ledger: ledger, stageCount: topology.specs.count, executor: pool.executor(forSession: index),
-                pool: pool, control: control)
+                pool: pool, control: control, recordsStats: configuration.recordsHarnessStats)
             try session.build(topology: topology, seed: configuration.seed)
             sessions.append(session)
             horizon = max(horizon, timelines[s].duration.nanoseconds)

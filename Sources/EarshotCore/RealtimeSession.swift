@@ -19,14 +19,18 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     /// Work queued or running for this session, plus one held by the source until it ends.
     private let inflight = Atomic<Int>(1)
     private let control: RunControl
+    let recordsStats: Bool
+    /// Called on the playout queue after each frame; only `flood` sets it, before any frame flows.
+    var onPlayout: (() -> Void)?
 
-    init(ledger: SessionLedger, stageCount: Int, executor: Int, pool: ExecutorPool, control: RunControl) {
+    init(ledger: SessionLedger, stageCount: Int, executor: Int, pool: ExecutorPool, control: RunControl, recordsStats: Bool = true) {
         self.ledger = .allocate(capacity: 1)
         self.ledger.initialize(to: ledger)
         self.executor = executor
         self.pool = pool
         self.stats = pool.stats[executor]
         self.control = control
+        self.recordsStats = recordsStats
         let target = pool.queues[executor]
         queues = (0..<stageCount).map { DispatchQueue(label: "earshot.s\(ledger.session).n\($0)", target: target) }
         sinkQueue = DispatchQueue(label: "earshot.s\(ledger.session).playout", target: target)
@@ -39,7 +43,10 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         ledger.deallocate()
     }
 
+    private(set) var isEntry: [Bool] = []
+
     func build(topology: Pipeline.Topology, seed: UInt64) throws {
+        isEntry = (0..<topology.specs.count).map { topology.entry.contains($0) }
         nodes = try SessionNodes(
             topology: topology, session: ledger.pointee.session, scenario: ledger.pointee.scenario, seed: seed,
             driver: self, measuresBusyTime: { _ in true })
@@ -70,7 +77,8 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
 
     private func deliver(_ frame: Frame, to node: Int) {
         let start = MonotonicClock.now()
-        stats.value.hop.record(.nanoseconds(start - t0 - frame.emittedAt.nanoseconds))
+        // Only stage-to-stage hops: a source frame's first hop wakes an idle executor, which the pacer's figures show.
+        if recordsStats && !isEntry[node] { stats.value.hop.record(.nanoseconds(start - t0 - frame.emittedAt.nanoseconds)) }
         guard !control.cancelled.load(ordering: .relaxed) else { return }
         guard nodes.consumes[node].contains(frame.kind) else { return emit(frame, from: node) }
         let ctx = nodes.contexts[node]
@@ -100,12 +108,13 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
 
     private func playout(_ frame: Frame) {
         let now = now(node: -1)
-        stats.value.sourceToSink.record(now - frame.origin)
+        if recordsStats { stats.value.sourceToSink.record(now - frame.origin) }
         switch frame.payload {
         case .audio(let chunk): ledger.pointee.playout.play(chunk, turn: frame.turn, at: now)
         case .event(.interruption): ledger.pointee.playout.interrupt(at: now)
         default: break
         }
+        onPlayout?()
     }
 
     // MARK: Called on the pacer's queue

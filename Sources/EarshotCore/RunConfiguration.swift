@@ -17,6 +17,8 @@ public struct RunConfiguration: Sendable {
     public var staleFrameLimit: Duration = .milliseconds(60)
     /// Real time: how far ahead of the first frame sessions are scheduled, to let set-up finish.
     public var startLead: Duration = .milliseconds(50)
+    /// Real time: record hop and source→sink histograms (a clock read and a bucket increment per hop).
+    public var recordsHarnessStats = true
 
     public init() {}
 }

@@ -53,9 +53,9 @@ public final class VirtualRuntime {
         }
         let cutoff = horizon + configuration.drainTimeout.nanoseconds
         var stats = HarnessStats()
-        while let event = heap.pop() {
-            guard event.time <= cutoff else { break }
-            clock = event.time
+        while let (time, event) = heap.pop() {
+            guard time <= cutoff else { break }
+            clock = time
             stats.events += 1
             sessions[Int(event.session)].handle(event.action, node: Int(event.node), stats: &stats)
         }

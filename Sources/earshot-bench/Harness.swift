@@ -1,0 +1,123 @@
+import ArgumentParser
+import EarshotCore
+import EarshotStages
+import Foundation
+
+extension EarshotBench {
+    struct Harness: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Runtime overhead: hop cost, paced latency, pacer lateness, session capacity, throughput, virtual speed.",
+            discussion: """
+                Example:
+                  earshot-bench harness              # full run, a few minutes on 2 cores
+                  earshot-bench harness --quick      # smaller counts, about half a minute
+                """)
+
+        @Flag(help: "Smaller counts and shorter runs (a smoke test of the benchmark itself).")
+        var quick = false
+
+        @Option(help: "Where to write the figures as CSV.")
+        var csv = "Reports/bench/harness.csv"
+
+        @Option(help: "Run only these parts, comma-separated: hops, throughput, paced, capacity, virtual.")
+        var only: String?
+
+        func wants(_ part: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(part)) } ?? true }
+
+        @Option(help: "Session counts to try for capacity, ascending, comma-separated.")
+        var sessions = "1000,2000,3000,4000,5000,6000,8000,10000"
+
+        func run() throws {
+            var table = BenchTable(title: "harness")
+            let chain = Pipeline.chain("pass-4", (0..<4).map { _ in StageSpec("pass-through") { PassThrough() } })
+            let frame = AudioChunk.silence(.milliseconds(20))
+
+            if wants("hops") {
+            // Back-to-back hops: one frame at a time through the chain, so each hop finds the executor awake.
+            let hops = try RealtimeRuntime.flood(pipeline: chain, frame: frame, frames: quick ? 20_000 : 200_000, inFlight: 1)
+            table.add("hop_p50", hops.hop.valueAtPercentile(50), unit: .nanoseconds, target: "<= 1000")
+            table.add("hop_p99", hops.hop.valueAtPercentile(99), unit: .nanoseconds, target: "<= 10000")
+
+            }
+            if wants("throughput") {
+            // Throughput with a bounded window, with and without the harness's own recording.
+            let n = quick ? 200_000 : 2_000_000
+            let on = try RealtimeRuntime.flood(pipeline: chain, frame: frame, frames: n, inFlight: 64)
+            var quiet = RunConfiguration()
+            quiet.recordsHarnessStats = false
+            let off = try RealtimeRuntime.flood(pipeline: chain, frame: frame, frames: n, inFlight: 64, configuration: quiet)
+            let fpsOn = Double(n) / on.wall.seconds, fpsOff = Double(n) / off.wall.seconds
+            table.add("throughput_4stage", fpsOn, unit: .perSecond, target: ">= 1000000")
+            table.add("throughput_4stage_unrecorded", fpsOff, unit: .perSecond, target: "reference")
+            table.add("recording_cost_per_frame", (on.wall.seconds - off.wall.seconds) / Double(n) * 1e9, unit: .nanoseconds,
+                      target: "reference (4 hops recorded + 1 source-to-sink)")
+            table.add("recording_memory_per_executor", Double(3 * on.hop.estimatedFootprintInBytes), unit: .bytes,
+                      target: "reference (3 histograms, no per-frame arrays)")
+
+            }
+            if wants("paced") {
+            // One paced session: what the chain adds on top of the pacing.
+            let one = try paced(sessions: 1, seconds: quick ? 3 : 10, chain: chain)
+            table.add("paced_source_to_sink_p50", one.sourceToSink.valueAtPercentile(50), unit: .nanoseconds, target: "<= 50000")
+            table.add("paced_source_to_sink_p99", one.sourceToSink.valueAtPercentile(99), unit: .nanoseconds, target: "<= 250000")
+            table.add("pacer_lateness_1_session_p50", one.pacerLateness.valueAtPercentile(50), unit: .nanoseconds, target: "reference")
+            table.add("pacer_lateness_1_session_p99", one.pacerLateness.valueAtPercentile(99), unit: .nanoseconds, target: "< 2000000")
+
+            }
+            if wants("capacity") {
+            // Capacity: the most sessions that hold pacer p99 < 2 ms and source→sink p99 < 5 ms, nothing lost.
+            let counts = sessions.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            var held = 0
+            for count in quick ? counts.filter({ $0 <= 2000 }) : counts {
+                let s = try paced(sessions: count, seconds: quick ? 2 : 4, chain: chain)
+                let lateP99 = s.pacerLateness.valueAtPercentile(99), s2sP99 = s.sourceToSink.valueAtPercentile(99)
+                let holds = lateP99 < 2_000_000 && s2sP99 < 5_000_000 && s.framesDropped == 0
+                progress("\(count) sessions: pacer p99 \(ms(lateP99)) ms, source→sink p99 \(ms(s2sP99)) ms, dropped \(s.framesDropped): \(holds ? "holds" : "does not hold")")
+                table.add("pacer_lateness_\(count)_sessions_p50", s.pacerLateness.valueAtPercentile(50), unit: .nanoseconds, target: "reference")
+                table.add("pacer_lateness_\(count)_sessions_p99", lateP99, unit: .nanoseconds, target: "< 2000000")
+                table.add("source_to_sink_\(count)_sessions_p99", s2sP99, unit: .nanoseconds, target: "< 5000000")
+                table.add("frames_dropped_\(count)_sessions", Double(s.framesDropped), unit: .count, target: "== 0")
+                guard holds else { break }
+                held = count
+            }
+            table.add("sessions_held", Double(held), unit: .count, target: ">= 4000 (stretch 8000)")
+
+            }
+            if wants("virtual") {
+            // Virtual time: simulated seconds per wall second.
+            let cascade = Pipeline.chain("parametric-4", [
+                StageSpec("vad") { DelayStage(delay: .fixed(.milliseconds(10))) },
+                StageSpec("stt") { DelayStage(delay: .logNormal(median: .milliseconds(120), sigma: 0.4)) },
+                StageSpec("llm") { DelayStage(delay: .logNormal(median: .milliseconds(350), sigma: 0.5)) },
+                StageSpec("tts") { DelayStage(delay: .normal(mean: .milliseconds(90), standardDeviation: .milliseconds(20))) },
+            ])
+            let long = Scenario(name: "hour", audio: .silence(.seconds(quick ? 60 : 600)), turns: [])
+            for count in [1, 1000] {
+                var config = RunConfiguration()
+                config.sessionsPerScenario = count
+                let scenario = count == 1 ? long : Scenario(name: "minute", audio: .silence(.seconds(quick ? 6 : 60)), turns: [])
+                let r = try VirtualRuntime(pipeline: cascade, scenarios: [scenario], configuration: config).run()
+                let simulated = scenario.audio.duration.seconds * Double(count)
+                table.add("virtual_speed_\(count)_session\(count == 1 ? "" : "s")", simulated / r.harness.wall.seconds, unit: .ratio,
+                          target: count == 1 ? ">= 20000" : "reference")
+                table.add("virtual_events_per_second_\(count)", Double(r.harness.events) / r.harness.wall.seconds, unit: .perSecond, target: "reference")
+            }
+            }
+            try table.finish(csv: csv)
+        }
+
+        func paced(sessions: Int, seconds: Int, chain: Pipeline) throws -> HarnessStats {
+            var config = RunConfiguration()
+            config.sessionsPerScenario = sessions
+            config.drainTimeout = .seconds(2)
+            let scenario = Scenario(name: "paced", audio: .silence(.seconds(seconds)), turns: [])
+            return try RealtimeRuntime(pipeline: chain, scenarios: [scenario], configuration: config).run().harness
+        }
+
+        func ms(_ ns: UInt64) -> String { String(format: "%.3f", Double(ns) / 1e6) }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(nanoseconds) / 1e9 }
+}
