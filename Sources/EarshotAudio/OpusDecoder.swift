@@ -22,7 +22,6 @@ public final class OpusDecoder {
     /// Samples per channel of the last decoded frame: how much audio a lost packet of unknown
     /// length stands for.
     private var lastFrameSamples: Int
-    private var pcm: [Float]
 
     /// `frameDuration` is the length to conceal for a lost packet before any packet has arrived.
     public init(sampleRate: Int = 48_000, channels: Int = 1, frameDuration: Duration = .milliseconds(20)) throws(OpusError) {
@@ -39,8 +38,6 @@ public final class OpusDecoder {
         self.sampleRate = sampleRate
         self.channels = channels
         self.lastFrameSamples = frame
-        // 120 ms, the longest packet Opus produces.
-        self.pcm = [Float](repeating: 0, count: sampleRate * 120 / 1000 * channels)
     }
 
     deinit { opus_decoder_destroy(state) }
@@ -55,7 +52,7 @@ public final class OpusDecoder {
             concealedFrames += 1
             return chunk
         }
-        let chunk = try run(packet.payload, frameSize: pcm.count / channels, fec: false, "opus_decode")
+        let chunk = try run(packet.payload, frameSize: try samples(in: packet.payload, "opus_decode"), fec: false, "opus_decode")
         lastFrameSamples = chunk.frameCount
         return chunk
     }
@@ -65,11 +62,8 @@ public final class OpusDecoder {
     /// Where `next` carries no FEC data, Opus conceals instead.
     public func decodeFEC(next: EncodedPacket) throws(OpusError) -> AudioChunk {
         guard !next.payload.isEmpty else { return try decode(nil) }
-        let samples = next.payload.withUnsafeBufferPointer {
-            opus_packet_get_nb_samples($0.baseAddress!, Int32($0.count), Int32(sampleRate))
-        }
-        try OpusError.check(samples, "opus_packet_get_nb_samples")
-        let chunk = try run(next.payload, frameSize: Int(samples), fec: true, "opus_decode (FEC)")
+        let chunk = try run(next.payload, frameSize: try samples(in: next.payload, "opus_decode (FEC)"), fec: true,
+                            "opus_decode (FEC)")
         recoveredFrames += 1
         return chunk
     }
@@ -80,27 +74,40 @@ public final class OpusDecoder {
         lastFrameSamples = sampleRate / 50
     }
 
+    /// Samples per channel `payload` decodes to at this decoder's rate.
+    private func samples(in payload: [UInt8], _ operation: String) throws(OpusError) -> Int {
+        let samples = payload.withUnsafeBufferPointer {
+            opus_packet_get_nb_samples($0.baseAddress!, Int32($0.count), Int32(sampleRate))
+        }
+        try OpusError.check(samples, operation)
+        return Int(samples)
+    }
+
     private func lostSamples(_ packet: EncodedPacket?) throws(OpusError) -> Int {
         guard let packet, packet.sampleCount > 0, packet.sampleRate > 0 else { return lastFrameSamples }
         let product = Int64(packet.sampleCount) * Int64(sampleRate)
         let samples = Int(product / Int64(packet.sampleRate))
         // Concealment works in whole 2.5 ms steps.
-        guard product % Int64(packet.sampleRate) == 0, samples * 400 % sampleRate == 0, samples <= pcm.count / channels else {
+        guard product % Int64(packet.sampleRate) == 0, samples * 400 % sampleRate == 0, samples <= sampleRate * 120 / 1000 else {
             throw .invalidSetting("cannot conceal a lost packet of \(packet.sampleCount) samples at \(packet.sampleRate) Hz")
         }
         return samples
     }
 
+    /// Decodes straight into the returned chunk's storage: no scratch buffer, no copy.
     private func run(_ payload: [UInt8]?, frameSize: Int, fec: Bool, _ operation: String) throws(OpusError) -> AudioChunk {
-        let decoded: Int32 = pcm.withUnsafeMutableBufferPointer { out in
-            guard let payload else {
-                return opus_decode_float(state, nil, 0, out.baseAddress!, Int32(frameSize), 0)
+        var decoded: Int32 = 0
+        let samples = [Float](unsafeUninitializedCapacity: frameSize * channels) { out, count in
+            if let payload {
+                decoded = payload.withUnsafeBufferPointer { data in
+                    opus_decode_float(state, data.baseAddress, Int32(data.count), out.baseAddress!, Int32(frameSize), fec ? 1 : 0)
+                }
+            } else {
+                decoded = opus_decode_float(state, nil, 0, out.baseAddress!, Int32(frameSize), 0)
             }
-            return payload.withUnsafeBufferPointer { data in
-                opus_decode_float(state, data.baseAddress, Int32(data.count), out.baseAddress!, Int32(frameSize), fec ? 1 : 0)
-            }
+            count = decoded > 0 ? Int(decoded) * channels : 0
         }
         try OpusError.check(decoded, operation)
-        return AudioChunk(samples: Array(pcm[0..<Int(decoded) * channels]), sampleRate: sampleRate, channels: channels)
+        return AudioChunk(samples: samples, sampleRate: sampleRate, channels: channels)
     }
 }
