@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Earshot",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "earshot", targets: ["earshot"]),
         .executable(name: "earshot-bench", targets: ["earshot-bench"]),
@@ -33,7 +33,10 @@ let package = Package(
                 "EarshotCore", "CSndFile", "COpus", "CSpeexDSP",
                 .product(name: "Yams", package: "Yams"),
             ]),
-        .target(name: "EarshotStages", dependencies: ["EarshotCore", "EarshotAudio"]),
+        .target(
+            name: "EarshotStages",
+            dependencies: ["EarshotCore", "EarshotAudio", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Presets")]),
         .target(
             name: "EarshotReport",
             dependencies: ["EarshotCore", .product(name: "CSV", package: "CSV.swift")]),

@@ -82,7 +82,7 @@ extension Scenario {
             .sorted { $0.name < $1.name }
     }
 
-    private static func utterance(_ audio: ScenarioManifest.Located<String>, manifest: ScenarioManifest,
+    private static func utterance(_ audio: Located<String>, manifest: ScenarioManifest,
                                   fixturesRoot: URL) throws -> AudioChunk {
         let url = fixturesRoot.appendingPathComponent(audio.value)
         var isFolder: ObjCBool = false

@@ -9,11 +9,6 @@ import Yams
 /// Parsed from Yams nodes rather than decoded with Codable: Codable ignores unknown keys, and a
 /// misspelt `speach_end_ms` must be an error, not a silently missing value.
 struct ScenarioManifest {
-    struct Located<Value> {
-        var value: Value
-        var line: Int
-    }
-
     struct Turn {
         /// The line of the turn's first key: where "turn 2 is missing ..." points.
         var line: Int
@@ -42,14 +37,8 @@ struct ScenarioManifest {
     /// - Parameter file: how messages name the manifest.
     init(yaml: String, file: String) throws {
         self.file = file
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw Self.inputError(error, file: file)
-        }
-        guard let root else { throw InputError(file: file, line: 1, "empty manifest (expected keys: \(Self.keys.joined(separator: ", ")))") }
-        let top = try Fields(root, file: file, what: "the manifest", allowed: Self.keys)
+        guard let root = try YAMLFields.compose(yaml, file: file) else { throw InputError(file: file, line: 1, "empty manifest (expected keys: \(Self.keys.joined(separator: ", ")))") }
+        let top = try YAMLFields(root, file: file, what: "the manifest", allowed: Self.keys)
 
         let schema = try top.int("schema")
         guard schema.value == Self.schema else {
@@ -85,7 +74,7 @@ struct ScenarioManifest {
     }
 
     private static func turn(_ node: Node, number: Int, file: String) throws -> Turn {
-        let fields = try Fields(node, file: file, what: "turn \(number)", allowed: turnKeys)
+        let fields = try YAMLFields(node, file: file, what: "turn \(number)", allowed: turnKeys)
         let id = try fields.int("id")
         guard id.value == number else {
             throw InputError(file: file, line: id.line, "turn ids count 1, 2, 3... in order: expected \(number), got \(id.value)")
@@ -126,14 +115,14 @@ struct ScenarioManifest {
                     speechEndMs: end, pauses: pauses, reply: reply?.value)
     }
 
-    private static func pauses(_ fields: Fields, speech: Range<Int>, file: String) throws -> [Located<Range<Int>>] {
+    private static func pauses(_ fields: YAMLFields, speech: Range<Int>, file: String) throws -> [Located<Range<Int>>] {
         let list = try fields.sequence("pauses")
         var pauses: [Located<Range<Int>>] = []
         for node in list.value {
             let line = node.mark?.line ?? list.line
             let pair = node.sequence.map { Array($0) } ?? []
-            guard pair.count == 2, let start = Fields.integer(pair[0]), let end = Fields.integer(pair[1]) else {
-                throw InputError(file: file, line: line, "a pause is [start_ms, end_ms], got \(Fields.describe(node))")
+            guard pair.count == 2, let start = YAMLFields.integer(pair[0]), let end = YAMLFields.integer(pair[1]) else {
+                throw InputError(file: file, line: line, "a pause is [start_ms, end_ms], got \(YAMLFields.describe(node))")
             }
             guard speech.lowerBound < start, start < end, end < speech.upperBound else {
                 throw InputError(file: file, line: line,
@@ -147,102 +136,5 @@ struct ScenarioManifest {
         }
         return pauses
     }
-
-    private static func inputError(_ error: YamlError, file: String) -> InputError {
-        switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return InputError(file: file, line: mark.line, "not valid YAML: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            return InputError(file: file, line: context.mark.line, "duplicate key \(keys)")
-        default:
-            return InputError(file: file, "not valid YAML: \(error)")
-        }
-    }
 }
 
-/// One YAML mapping with its allowed keys: each accessor checks presence and type and says where.
-private struct Fields {
-    let pairs: [String: (key: Node, value: Node)]
-    let file: String
-    let what: String
-    let line: Int
-
-    init(_ node: Node, file: String, what: String, allowed: [String]) throws {
-        self.file = file
-        self.what = what
-        line = node.mark?.line ?? 1
-        guard let mapping = node.mapping else {
-            throw InputError(file: file, line: line, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), got \(Self.describe(node))")
-        }
-        var pairs: [String: (key: Node, value: Node)] = [:]
-        for (key, value) in mapping {
-            let name = key.scalar?.string ?? Self.describe(key)
-            guard allowed.contains(name) else {
-                throw InputError(file: file, line: key.mark?.line ?? line,
-                                 "unknown key '\(name)' (expected one of: \(allowed.joined(separator: ", ")))")
-            }
-            pairs[name] = (key, value)
-        }
-        self.pairs = pairs
-    }
-
-    func value(_ key: String) throws -> Node {
-        guard let pair = pairs[key] else { throw InputError(file: file, line: line, "\(what) is missing key '\(key)'") }
-        return pair.value
-    }
-
-    func line(of key: String) -> Int { pairs[key]?.key.mark?.line ?? line }
-
-    func int(_ key: String) throws -> ScenarioManifest.Located<Int> {
-        let node = try value(key)
-        guard let value = Self.integer(node) else {
-            throw InputError(file: file, line: line(of: key), "\(key) must be a whole number, got \(Self.describe(node))")
-        }
-        return .init(value: value, line: line(of: key))
-    }
-
-    func text(_ key: String) throws -> ScenarioManifest.Located<String> {
-        let node = try value(key)
-        guard let scalar = node.scalar, !Self.isNull(node) else {
-            throw InputError(file: file, line: line(of: key), "\(key) must be text, got \(Self.describe(node))")
-        }
-        return .init(value: scalar.string, line: line(of: key))
-    }
-
-    func optionalText(_ key: String) throws -> ScenarioManifest.Located<String>? {
-        pairs[key] == nil ? nil : try text(key)
-    }
-
-    func sequence(_ key: String) throws -> ScenarioManifest.Located<[Node]> {
-        let node = try value(key)
-        guard let sequence = node.sequence else {
-            throw InputError(file: file, line: line(of: key), "\(key) must be a list, got \(Self.describe(node))")
-        }
-        return .init(value: Array(sequence), line: line(of: key))
-    }
-
-    /// Plain decimal integers only: a quoted "500" is text, and 0x1F4 is not how anyone writes
-    /// milliseconds.
-    static func integer(_ node: Node) -> Int? {
-        guard let scalar = node.scalar, scalar.style == .plain else { return nil }
-        return Int(scalar.string)
-    }
-
-    static func isNull(_ node: Node) -> Bool {
-        guard let scalar = node.scalar, scalar.style == .plain else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
-
-    /// How a wrong value reads in a message: the text for a scalar, its shape otherwise.
-    static func describe(_ node: Node) -> String {
-        switch node {
-        case let .scalar(scalar):
-            if isNull(node) { return "nothing" }
-            return scalar.style == .plain ? "'\(scalar.string)'" : "the string \"\(scalar.string)\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
-}

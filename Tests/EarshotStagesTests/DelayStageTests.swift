@@ -18,7 +18,8 @@ import Testing
         let pipeline = Pipeline.chain("echo", (0..<4).map { _ in StageSpec("delay") { DelayStage(delay: .fixed(.milliseconds(30))) } })
         let result = try VirtualRuntime(pipeline: pipeline, scenarios: [Self.toneScenario()]).run()
         #expect(result.turns[0].agentStart == .milliseconds(1140))
-        #expect(result.stages.map(\.framesIn) == [50, 50, 50, 50])
+        // Turn 1 owns every frame from its speech start (1000 ms) to the end of the 3 s timeline.
+        #expect(result.stages.map(\.framesIn) == [100, 100, 100, 100])
     }
 
     final class Probe: @unchecked Sendable {
