@@ -23,6 +23,10 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // No pkgConfig: its cflags carry -D flags SwiftPM refuses, and the shim declares what it needs itself.
+        .systemLibrary(name: "CWebRtcVad", providers: [.apt(["libwebrtc-audio-processing-dev"])]),
+        .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx", providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
 
         .target(
             name: "EarshotCore",
@@ -35,7 +39,10 @@ let package = Package(
             ]),
         .target(
             name: "EarshotStages",
-            dependencies: ["EarshotCore", "EarshotAudio", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "EarshotCore", "EarshotAudio", "CWebRtcVad", "CEspeakNG", "CPocketSphinx",
+                .product(name: "Yams", package: "Yams"),
+            ],
             resources: [.copy("Presets")]),
         .target(
             name: "EarshotReport",
