@@ -65,6 +65,7 @@ enum OpusBench {
         if keyValue {
             print("frames \(frames)")
             print("bytes \(result.bytes)")
+            print("digest \(String(result.digest, radix: 16).leftPadded(16))")
             for (name, values) in [("encode", result.encode), ("decode", result.decode)] {
                 let s = Summary(values)
                 print(String(format: "%@_p50_us %.3f\n%@_p99_us %.3f\n%@_mean_us %.3f",
@@ -92,6 +93,9 @@ enum OpusBench {
         var encode: [Double]
         var decode: [Double]
         var bytes: Int
+        /// FNV-1a over each packet's length (2 bytes little-endian, 2 zero bytes) and payload,
+        /// as the C program computes it: equal digests mean identical bitstreams.
+        var digest: UInt64
     }
 
     /// Encodes every frame, then decodes every packet, timing each call on the monotonic clock.
@@ -125,7 +129,14 @@ enum OpusBench {
         guard samples == frames * samplesPerFrame else {
             throw UsageError(description: "decoded \(samples) samples, expected \(frames * samplesPerFrame)")
         }
-        return Measurement(encode: encode, decode: decode, bytes: packets.reduce(0) { $0 + $1.payload.count })
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+        for packet in packets {
+            let count = packet.payload.count
+            for byte in [UInt8(count & 0xff), UInt8(count >> 8 & 0xff), 0, 0] + packet.payload {
+                digest = (digest ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+        }
+        return Measurement(encode: encode, decode: decode, bytes: packets.reduce(0) { $0 + $1.payload.count }, digest: digest)
     }
 
     /// The same clock the C program reads, so the two sides differ only in the work measured.
@@ -184,6 +195,10 @@ enum OpusBench {
 }
 
 extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+
     /// Pads with spaces to `width` characters (left-aligned unless `left`), for table columns.
     fileprivate func padding(_ width: Int, left: Bool = false) -> String {
         let fill = String(repeating: " ", count: max(0, width - count))
