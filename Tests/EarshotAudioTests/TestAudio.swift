@@ -16,16 +16,7 @@ enum TestAudio {
     /// Signal-to-noise ratio of `test` against `reference`, in dB, over `reference`'s samples
     /// starting at `from`, with `test` delayed by `delay` samples.
     static func snr(_ reference: [Float], _ test: [Float], delay: Int = 0, from: Int = 0, count: Int? = nil) -> Double {
-        let end = min(count.map { from + $0 } ?? reference.count, reference.count, test.count - delay)
-        var signal = 0.0
-        var noise = 0.0
-        for i in from..<end {
-            let r = Double(reference[i])
-            let d = r - Double(test[i + delay])
-            signal += r * r
-            noise += d * d
-        }
-        return 10 * log10(signal / max(noise, 1e-30))
+        SignalComparison.snr(reference, test, delay: delay, from: from, count: count)
     }
 
     /// A fresh, empty directory under the system's temporary directory.
