@@ -3,8 +3,9 @@
 ///
 /// The heap itself holds only plain keys; the events' payloads (frames with their audio, closures)
 /// sit still in a slot table, so sifting swaps 24-byte keys instead of retaining and releasing
-/// payloads at every level — that alone made the scheduler several times faster.
-struct EventHeap<Action> {
+/// payloads at every level. It is concrete rather than generic on purpose: a generic heap went
+/// through value-witness calls for every copy of an event, thousands of instructions per event.
+struct EventHeap {
     struct Key {
         var time: Int64
         var sequence: UInt64
@@ -13,6 +14,13 @@ struct EventHeap<Action> {
         @inline(__always) func precedes(_ other: Key) -> Bool {
             time < other.time || (time == other.time && sequence < other.sequence)
         }
+    }
+
+    enum Action {
+        /// The source's frame k is due.
+        case tick(Int)
+        case deliver(Frame)
+        case timer(() -> Void)
     }
 
     struct Event {

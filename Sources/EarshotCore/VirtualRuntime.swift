@@ -7,16 +7,12 @@ import Foundation
 /// wall time its call took and stays busy, with frames queueing behind it, until that time has
 /// passed. With only modelled stages the same seed and inputs give identical results, every time.
 public final class VirtualRuntime {
-    enum Action {
-        case tick(Int)
-        case deliver(Frame)
-        case timer(() -> Void)
-    }
+    typealias Action = EventHeap.Action
 
     let pipeline: Pipeline
     let scenarios: [Scenario]
     let configuration: RunConfiguration
-    var heap = EventHeap<Action>()
+    var heap = EventHeap()
     var clock: Int64 = 0
     var sessions: [VirtualSession] = []
 
@@ -79,7 +75,7 @@ public final class VirtualRuntime {
 }
 
 final class VirtualSession: SessionDriver {
-    unowned let runtime: VirtualRuntime
+    unowned(unsafe) let runtime: VirtualRuntime
     let index: Int32
     var ledger: SessionLedger
     var nodes: SessionNodes!
