@@ -161,11 +161,12 @@ public enum AudioFile {
         default: .float
         }
 
-        let declared = Int(info.frames)
+        // libsndfile says SF_COUNT_MAX when a stream does not state its length.
+        let declared = info.frames == sf_count_t.max ? nil : Int(info.frames)
         let blockFrames = 4096
         var samples: [Float] = []
         // A lying header must not make us allocate gigabytes up front; beyond this, append grows.
-        samples.reserveCapacity(min(max(declared, 0), 1 << 22) * channels)
+        samples.reserveCapacity(min(max(declared ?? 0, 0), (1 << 22) / channels) * channels)
         var shorts = [Int16](repeating: 0, count: kind == .short ? blockFrames * channels : 0)
         var ints = [Int32](repeating: 0, count: kind == .int ? blockFrames * channels : 0)
         var floats = [Float](repeating: 0, count: kind == .float ? blockFrames * channels : 0)
@@ -188,13 +189,13 @@ public enum AudioFile {
         }
         if sf_error(file) != 0 {
             let message = trimmed(String(cString: sf_strerror(file)))
-            if framesRead < declared {
+            if let declared, framesRead < declared {
                 throw AudioFileError(file: name, reason: .truncated(
                     "decoding stopped after \(framesRead) of \(declared) frames: \(message)"))
             }
             throw AudioFileError(file: name, reason: .malformed(library: message))
         }
-        if framesRead < declared {
+        if let declared, framesRead < declared {
             throw AudioFileError(file: name, reason: .truncated("header declares \(declared) frames, file holds \(framesRead)"))
         }
         return AudioChunk(samples: samples, sampleRate: sampleRate, channels: channels)

@@ -36,8 +36,8 @@ final class MemoryFile {
         case SEEK_END: base = bytes.count
         default: return -1
         }
-        let target = base + Int(offset)
-        guard target >= 0 else { return -1 }
+        let (target, overflow) = base.addingReportingOverflow(Int(offset))
+        guard !overflow, target >= 0 else { return -1 }
         position = target
         return sf_count_t(position)
     }

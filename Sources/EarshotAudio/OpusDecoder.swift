@@ -22,6 +22,7 @@ public final class OpusDecoder {
     /// Samples per channel of the last decoded frame: how much audio a lost packet of unknown
     /// length stands for.
     private var lastFrameSamples: Int
+    private let initialFrameSamples: Int
 
     /// `frameDuration` is the length to conceal for a lost packet before any packet has arrived.
     public init(sampleRate: Int = 48_000, channels: Int = 1, frameDuration: Duration = .milliseconds(20)) throws(OpusError) {
@@ -38,6 +39,7 @@ public final class OpusDecoder {
         self.sampleRate = sampleRate
         self.channels = channels
         self.lastFrameSamples = frame
+        self.initialFrameSamples = frame
     }
 
     deinit { opus_decoder_destroy(state) }
@@ -71,7 +73,7 @@ public final class OpusDecoder {
     /// Forgets the stream history (a new stream).
     public func reset() throws(OpusError) {
         try OpusError.check(earshot_opus_decoder_reset_state(state), "OPUS_RESET_STATE")
-        lastFrameSamples = sampleRate / 50
+        lastFrameSamples = initialFrameSamples
     }
 
     /// Samples per channel `payload` decodes to at this decoder's rate.

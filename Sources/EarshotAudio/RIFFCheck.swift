@@ -16,7 +16,8 @@ enum RIFFCheck {
             if offset == length { return nil }  // No data chunk: let libsndfile say what is wrong.
             let header = read(offset, 8)
             guard header.count == 8 else { return "file ends inside a chunk header, at byte \(length)" }
-            let id = String(decoding: header[0..<4], as: UTF8.self)
+            // Shown in messages: anything unprintable in a corrupt id becomes "?".
+            let id = String(header[0..<4].map { (0x20..<0x7F).contains($0) ? Character(UnicodeScalar($0)) : "?" })
             let size = Int(header[4]) | Int(header[5]) << 8 | Int(header[6]) << 16 | Int(header[7]) << 24
             let available = length - offset - 8
             if id == "data" {

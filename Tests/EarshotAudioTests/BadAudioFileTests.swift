@@ -102,6 +102,30 @@ import Testing
         #expect(AudioFileError(file: "a.wav", reason: .empty).description == "a.wav: file is empty")
     }
 
+    /// Corrupted headers and cuts at every point of the header: each read returns or throws
+    /// `AudioFileError`; none traps. (A trap would end the test process.)
+    @Test(arguments: [AudioFileFormat.wav16, .flac16, .wavFloat])
+    func corruptedFilesNeverCrash(format: AudioFileFormat) throws {
+        let chunk = TestSignal.speechLike(duration: .milliseconds(300), sampleRate: 16_000)
+        let good = try AudioFile.bytes(of: chunk, format: format)
+        var state: UInt64 = 12_345
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var variants: [[UInt8]] = stride(from: 0, to: min(good.count, 120), by: 3).map { Array(good.prefix($0)) }
+        for _ in 0..<150 {
+            var bytes = good
+            for _ in 0..<(1 + next() % 4) { bytes[next() % min(bytes.count, 96)] = UInt8(truncatingIfNeeded: next()) }
+            variants.append(bytes)
+        }
+        var failures = 0
+        for bytes in variants {
+            do { _ = try AudioFile.read(bytes: bytes) } catch { failures += 1 }
+        }
+        #expect(failures > 50)  // Most variants are broken; the point is that none crashed.
+    }
+
     @Test func emptyMemory() {
         #expect(throws: AudioFileError(file: "<memory>", reason: .empty)) { try AudioFile.read(bytes: []) }
     }
