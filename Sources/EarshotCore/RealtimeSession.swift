@@ -54,9 +54,9 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
 
     @inline(__always) func now(node: Int) -> RunTime { RunTime(nanoseconds: MonotonicClock.now() - t0) }
 
-    func emit(_ frame: Frame, from node: Int) {
+    func emit(_ frame: Frame, from node: Int, at now: RunTime) {
         var f = frame
-        f.emittedAt = now(node: node)
+        f.emittedAt = now
         for n in nodes.next[node] { hop(f, to: n) }
     }
 
@@ -80,7 +80,7 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         // Only stage-to-stage hops: a source frame's first hop wakes an idle executor, which the pacer's figures show.
         if recordsStats && !isEntry[node] { stats.value.hop.record(.nanoseconds(start - t0 - frame.emittedAt.nanoseconds)) }
         guard !control.cancelled.load(ordering: .relaxed) else { return }
-        guard nodes.consumes[node].contains(frame.kind) else { return emit(frame, from: node) }
+        guard nodes.consumes[node].contains(frame.kind) else { return emit(frame, from: node, at: RunTime(nanoseconds: start - t0)) }
         let ctx = nodes.contexts[node]
         ctx.record.noteInput(turn: frame.turn, at: RunTime(nanoseconds: start - t0))
         do {

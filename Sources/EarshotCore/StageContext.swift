@@ -34,8 +34,9 @@ public final class StageContext {
 
     /// Forwards `frame` (keeping its origin) to the next stages.
     public func emit(_ frame: Frame) {
-        record.noteOutput(turn: frame.turn, at: driver.now(node: node))
-        driver.emit(frame, from: node)
+        let now = driver.now(node: node)
+        record.noteOutput(turn: frame.turn, at: now)
+        driver.emit(frame, from: node, at: now)
     }
 
     /// Emits a new frame for `turn`.
@@ -62,6 +63,6 @@ public final class StageContext {
 /// The runtime behind a context: real time or virtual.
 protocol SessionDriver: AnyObject {
     func now(node: Int) -> RunTime
-    func emit(_ frame: Frame, from node: Int)
+    func emit(_ frame: Frame, from node: Int, at now: RunTime)
     func schedule(after delay: Duration, node: Int, _ work: @escaping () -> Void)
 }

@@ -108,9 +108,9 @@ final class VirtualSession: SessionDriver {
         return RunTime(nanoseconds: runtime.clock)
     }
 
-    func emit(_ frame: Frame, from node: Int) {
+    func emit(_ frame: Frame, from node: Int, at now: RunTime) {
         var f = frame
-        f.emittedAt = now(node: node)
+        f.emittedAt = now
         for n in nodes.next[node] {
             runtime.heap.push(time: f.emittedAt.nanoseconds, session: index, node: Int32(n), .deliver(f))
         }
@@ -142,7 +142,7 @@ final class VirtualSession: SessionDriver {
             } else if busyUntil[node] > runtime.clock {
                 runtime.heap.push(time: busyUntil[node], session: index, node: Int32(node), .deliver(frame))
             } else if !nodes.consumes[node].contains(frame.kind) {
-                emit(frame, from: node)
+                emit(frame, from: node, at: RunTime(nanoseconds: runtime.clock))
             } else {
                 let ctx = nodes.contexts[node]
                 ctx.record.noteInput(turn: frame.turn, at: RunTime(nanoseconds: runtime.clock))
