@@ -60,6 +60,12 @@ struct EventHeap {
         keys[i] = key
     }
 
+    /// The earliest event's time and event, left in place.
+    func peek() -> (time: Int64, event: Event)? {
+        guard let top = keys.first else { return nil }
+        return (top.time, slots[Int(top.slot)]!)
+    }
+
     /// The earliest event and its time.
     mutating func pop() -> (time: Int64, event: Event)? {
         guard let top = keys.first else { return nil }
