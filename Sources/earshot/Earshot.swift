@@ -12,7 +12,7 @@ struct Earshot: ParsableCommand {
             Exit codes: 0 within budget, 1 a gate or regression failed, 2 bad usage or input, \
             3 the harness itself failed.
             """,
-        subcommands: [Codec.self, Fixtures.self])
+        subcommands: [Codec.self, Fixtures.self, Stages.self])
 
     static func main() {
         do {
