@@ -1,0 +1,124 @@
+import EarshotAudio
+import EarshotCore
+
+/// `tts-espeak`: espeak-ng speaking the reply as its tokens stream in.
+///
+/// Text gathers until a clause boundary (`, ; : . ! ?` followed by a space) or the reply's final
+/// token; each complete clause is then synthesised, and every buffer espeak's callback delivers
+/// is resampled to `sampleRate` and emitted at once, as a streaming TTS service sends chunks.
+/// `tts_first_audio` is marked at the first chunk above the silence threshold (espeak starts
+/// each clause with a little silence, which the listener does not hear as the agent starting).
+///
+/// An `interruption` stops the reply being spoken: pending text is dropped and its remaining
+/// tokens are ignored until the next `endOfTurn` (or tokens of a later turn) starts a new one.
+/// All events go on downstream, so playout hears of the interruption too.
+///
+/// Real compute, `.measured`. espeak-ng is one instance per process behind one lock
+/// (`EspeakSynthesizer`), so sessions running in parallel wait for each other there, as they
+/// would for any single-instance engine, and the wait is part of what is measured.
+public final class EspeakTTSStage: Stage {
+    public let name = "tts-espeak"
+    public let consumes: FrameKinds = [.text, .event]
+    public let produces: FrameKinds = [.audio, .event]
+    public let timing: StageTiming = .measured
+    public let sampleRate: Int
+    private let synthesizer: EspeakSynthesizer
+
+    private var turn = 0
+    private var pending = ""
+    private var stopped = false
+    private var heard = false
+    private var resampler: Resampler?
+
+    public init(sampleRate: Int = 16_000, synthesizer: EspeakSynthesizer = .shared) {
+        precondition(sampleRate > 0, "sample rate must be positive")
+        self.sampleRate = sampleRate
+        self.synthesizer = synthesizer
+    }
+
+    public func receive(_ frame: Frame, context: StageContext) throws {
+        switch frame.payload {
+        case .text(let chunk):
+            if frame.turn != turn { beginReply(turn: frame.turn) }
+            guard !stopped else { return }
+            pending += chunk.text
+            if chunk.isFinal {
+                let text = pending
+                pending = ""
+                try speak(text, context: context)
+                try finishReply(context: context)
+                stopped = true
+            } else if let cut = Self.lastClauseBoundary(in: pending) {
+                let text = String(pending[..<cut])
+                pending = String(pending[cut...])
+                try speak(text, context: context)
+            }
+        case .event(.interruption):
+            pending = ""
+            stopped = true
+            resampler = nil
+            context.emit(frame)
+        case .event(.endOfTurn):
+            // A reply still streaming for this turn goes on; a finished or stopped one gives way.
+            if stopped || frame.turn != turn { beginReply(turn: frame.turn) }
+            context.emit(frame)
+        default:
+            context.emit(frame)
+        }
+    }
+
+    private func beginReply(turn: Int) {
+        self.turn = turn
+        pending = ""
+        stopped = false
+        heard = false
+        resampler = nil
+    }
+
+    private func speak(_ text: String, context: StageContext) throws {
+        guard text.contains(where: { $0.isLetter || $0.isNumber }) else { return }
+        if resampler == nil { resampler = try Resampler(from: synthesizer.nativeSampleRate, to: sampleRate) }
+        let resampler = resampler!
+        var failure: (any Error)?
+        try synthesizer.stream(text) { chunk in
+            guard failure == nil else { return }
+            do {
+                emit(try resampler.process(chunk), context: context)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Pushes out what the resampler still holds at the end of the reply.
+    private func finishReply(context: StageContext) throws {
+        guard let resampler else { return }
+        emit(try resampler.flush(), context: context)
+        self.resampler = nil
+    }
+
+    private func emit(_ audio: AudioChunk, context: StageContext) {
+        guard audio.frameCount > 0 else { return }
+        // Judged per 10 ms block, as playout judges it, so a loud tail on a quiet chunk counts.
+        if !heard, (try? Self.meter.firstFrame(above: Level.defaultSilenceThresholdDBFS - 1e-9, in: audio)) != nil {
+            heard = true
+            context.mark(.ttsFirstAudio, turn: turn)
+        }
+        context.emit(.audio(audio), turn: turn)
+    }
+
+    private static let meter = LevelMeter(frameDuration: .milliseconds(10))
+
+    /// Just past the last clause-ending punctuation that a space follows, if any.
+    static func lastClauseBoundary(in text: String) -> String.Index? {
+        var cut: String.Index?
+        var previous: Character?
+        for i in text.indices {
+            let c = text[i]
+            if let p = previous, c.isWhitespace, ",;:.!?".contains(p) { cut = i }
+            previous = c
+        }
+        return cut
+    }
+}
