@@ -1,0 +1,85 @@
+import EarshotCore
+import Foundation
+
+/// A budget on one metric: a percentile of a latency at most `limit` ms, or a rate at most (or,
+/// for `response_rate`, at least) `limit`. Applies to every design, or to one.
+public struct Gate: Sendable, Equatable {
+    public var metric: Metric
+    /// The percentile read; nil for a rate.
+    public var percentile: Percentile?
+    /// In the metric's unit.
+    public var limit: Double
+    public var design: String?
+
+    /// The default voice-to-voice budget (DESIGN.md).
+    public static let defaultBudget: Duration = .milliseconds(300)
+
+    /// A latency gate: `Gate(.voiceToVoice, .p90, budget: .milliseconds(300))`.
+    public init(_ metric: Metric = .voiceToVoice, _ percentile: Percentile, budget: Duration, design: String? = nil) {
+        precondition(metric.isLatency, "\(metric) is a rate: use Gate(_:limit:design:)")
+        self.metric = metric
+        self.percentile = percentile
+        self.limit = Summary.milliseconds(budget)
+        self.design = design
+    }
+
+    /// A rate gate: `Gate(.responseRate, limit: 0.95)` (at least), `Gate(.missedRate, limit: 0.02)` (at most).
+    public init(_ metric: Metric, limit: Double, design: String? = nil) {
+        precondition(!metric.isLatency, "\(metric) is a latency: use Gate(_:_:budget:design:)")
+        self.metric = metric
+        self.percentile = nil
+        self.limit = limit
+        self.design = design
+    }
+
+    /// Parses `[metric:]percentile:milliseconds` or `rate_metric:value`, optionally `@design`:
+    /// `p90:300`, `stop_latency_ms:p95:250@duplex`, `response_rate:0.95`.
+    public init(parsing spec: String) throws {
+        let usage = "expected [metric:]p50|p90|p95|p99:milliseconds or rate:value, optionally @design (e.g. p90:300, stop_latency_ms:p95:250@duplex, response_rate:0.95)"
+        var body = Substring(spec)
+        var design: String?
+        if let at = body.lastIndex(of: "@") {
+            design = String(body[body.index(after: at)...])
+            body = body[..<at]
+            guard design?.isEmpty == false else { throw InputError("gate \"\(spec)\": empty design after @; \(usage)") }
+        }
+        var parts = body.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2, Percentile(rawValue: String(parts[0])) != nil { parts.insert("voice_to_voice_ms", at: 0) }
+        guard let name = parts.first, let metric = Metric(named: String(name)) else {
+            throw InputError("gate \"\(spec)\": unknown metric \"\(parts.first ?? "")\" (known: \(Metric.all.map(\.name).joined(separator: ", ")))")
+        }
+        if metric.isLatency {
+            guard parts.count == 3, let p = Percentile(rawValue: String(parts[1])) else { throw InputError("gate \"\(spec)\": \(usage)") }
+            guard let us = Field.micros(parsing: parts[2]), us > 0 else {
+                throw InputError("gate \"\(spec)\": budget \"\(parts[2])\" is not a positive number of milliseconds")
+            }
+            self.init(metric, p, budget: .microseconds(us), design: design)
+        } else {
+            guard parts.count == 2, let v = Field.double(parsing: parts[1]), (0...1).contains(v) else {
+                throw InputError("gate \"\(spec)\": \(metric) takes a fraction between 0 and 1, e.g. \(metric):0.95")
+            }
+            self.init(metric, limit: v, design: design)
+        }
+    }
+
+    /// `[metric:]percentile:limit[@design]`, the form `init(parsing:)` reads.
+    public var spec: String {
+        let value = Field.value(limit, unit: metric.unit)
+        let head = percentile.map { "\(metric):\($0.rawValue):\(value)" } ?? "\(metric):\(value)"
+        return head + (design.map { "@\($0)" } ?? "")
+    }
+
+    func passes(_ observed: Double) -> Bool { metric.prefersSmaller ? observed <= limit : observed >= limit }
+
+    /// One result per design the gate applies to; a gate naming a design the run lacks fails.
+    func evaluate(_ summary: Summary) -> [GateResult] {
+        let designs = design.map { [$0] } ?? summary.designs
+        return designs.map { d in
+            let observed = summary[d, metric]?.value(at: percentile)
+            return GateResult(
+                check: .budget, design: d, metric: metric, percentile: percentile, observed: observed, limit: limit,
+                baseline: nil, tolerancePercent: nil, pass: observed.map(passes) ?? false,
+                delta: observed.map { $0 - limit })
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import EarshotCore
+import Foundation
+
+/// Reads an output folder back into a `RunReport`, so `earshot check`, `report` and `merge` work
+/// without running again. Every problem is an `InputError` naming the file and, for CSV, the line.
+public enum ReportReader {
+    /// Reads `turns.csv`, `stages.csv` and `run.json` from `directory` and recomputes the summary
+    /// and the gates `run.json` names (`summary.csv` and `gates.csv` are outputs, not inputs).
+    public static func read(_ directory: URL, regressions: [Regression] = []) throws -> RunReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw InputError(file: directory.relativePath, "no such folder")
+        }
+        guard isDirectory.boolValue else {
+            throw InputError(file: directory.relativePath, "not a folder: expected an earshot output folder (turns.csv, stages.csv, run.json)")
+        }
+        let info = try readInfo(directory.appendingPathComponent(ReportSchema.runFile))
+        let turns = try table(directory.appendingPathComponent(ReportSchema.turnsFile), ReportSchema.turnColumns)
+            .rows.map(TurnRow.init(record:))
+        let stages = try table(directory.appendingPathComponent(ReportSchema.stagesFile), ReportSchema.stageColumns)
+            .rows.map(StageRow.init(record:))
+        return RunReport(info: info, turns: turns, stages: stages, regressions: regressions)
+    }
+
+    /// A `summary.csv`, e.g. a committed baseline.
+    public static func readSummary(_ file: URL) throws -> Summary {
+        Summary(rows: try table(file, ReportSchema.summaryColumns).rows.map(SummaryRow.init(record:)))
+    }
+
+    /// A `run.json`, checked for its schema version before anything else in it.
+    public static func readInfo(_ file: URL) throws -> RunInfo {
+        let data = try contents(of: file)
+        struct Version: Decodable {
+            var schema_version: Int?
+        }
+        let name = file.relativePath
+        guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
+            throw InputError(file: name, "not a JSON object")
+        }
+        guard let v = version.schema_version else { throw InputError(file: name, "no schema_version: not an earshot run.json") }
+        guard v == ReportSchema.version else {
+            throw InputError(file: name, "schema_version \(v) is not supported: this earshot reads version \(ReportSchema.version)")
+        }
+        do {
+            return try JSONDecoder().decode(RunInfo.self, from: data)
+        } catch let error as DecodingError {
+            throw InputError(file: name, describe(error))
+        }
+    }
+
+    static func table(_ file: URL, _ columns: [String]) throws -> CSVTable {
+        let data = try contents(of: file)
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError(file: file.relativePath, "not UTF-8 text") }
+        return try CSVTable(file: file.relativePath, text: text, columns: columns)
+    }
+
+    private static func contents(of file: URL) throws -> Data {
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw InputError(file: file.relativePath, "missing: an earshot output folder holds turns.csv, stages.csv and run.json")
+        }
+        do {
+            return try Data(contentsOf: file)
+        } catch {
+            throw InputError(file: file.relativePath, "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+        }
+        switch error {
+        case .keyNotFound(let key, let c):
+            let at = path(c)
+            return "missing key \"\(key.stringValue)\"" + (at.isEmpty ? "" : " in \(at)")
+        case .typeMismatch(let type, let c), .valueNotFound(let type, let c):
+            return "\(path(c)): expected \(type)"
+        case .dataCorrupted(let c):
+            let at = path(c)
+            return (at.isEmpty ? "" : "\(at): ") + c.debugDescription
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

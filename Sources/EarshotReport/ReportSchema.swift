@@ -1,0 +1,37 @@
+import EarshotCore
+
+/// The versioned column schema of an output folder. Reports/COLUMNS.md documents every column.
+///
+/// A column is never renamed or dropped silently: any change to these lists bumps `version`, and
+/// readers refuse a folder whose `run.json` names another version or whose CSV has a column they
+/// do not know.
+public enum ReportSchema {
+    public static let version = 1
+
+    public static let turnsFile = "turns.csv"
+    public static let stagesFile = "stages.csv"
+    public static let summaryFile = "summary.csv"
+    public static let gatesFile = "gates.csv"
+    public static let runFile = "run.json"
+
+    /// Breakdown segments, one column each: the known marks in cascade order, then playout.
+    public static let segments: [String] = Mark.known.map(\.name) + ["playout"]
+
+    public static let turnColumns: [String] =
+        ["run_id", "design", "scenario", "session", "turn", "kind", "outcome",
+         "user_start_ms", "user_end_ms", "agent_start_ms", "voice_to_voice_ms"]
+        + segments.map { "\($0)_ms" }
+        + ["stop_latency_ms", "budget_ms", "within_budget", "failure"]
+
+    public static let stageColumns: [String] =
+        ["run_id", "design", "scenario", "session", "turn", "stage",
+         "first_input_ms", "first_output_ms", "latency_ms", "busy_ms", "frames_in", "frames_out"]
+
+    public static let summaryColumns: [String] =
+        ["run_id", "design", "metric", "unit", "n", "mean", "p25", "p50", "p75", "p90", "p95", "p99", "max",
+         "budget", "gate_percentile", "pass"]
+
+    public static let gateColumns: [String] =
+        ["run_id", "design", "metric", "check", "percentile", "observed", "limit", "baseline", "tolerance_pct",
+         "delta", "pass"]
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+extension RunInfo: Codable {
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version"
+        case runID = "run_id"
+        case startedAt = "started_at"
+        case seed, configuration
+        case budgetMs = "budget_ms"
+        case gates, designs, scenarios, parameters, versions, machine, harness, shards
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
+        runID = try c.decode(String.self, forKey: .runID)
+        if let text = try c.decodeIfPresent(String.self, forKey: .startedAt) {
+            guard let date = Self.parseDate(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .startedAt, in: c, debugDescription: "not an ISO 8601 time: \(text)")
+            }
+            startedAt = date
+        }
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        configuration = try c.decodeIfPresent(Configuration.self, forKey: .configuration)
+        budget = try c.decodeIfPresent(Double.self, forKey: .budgetMs).map { .microseconds(Int64(($0 * 1000).rounded())) }
+        gates = try c.decodeIfPresent([Gate].self, forKey: .gates) ?? []
+        designs = try c.decodeIfPresent([String].self, forKey: .designs) ?? []
+        scenarios = try c.decodeIfPresent([String].self, forKey: .scenarios) ?? []
+        parameters = try c.decodeIfPresent([String: String].self, forKey: .parameters) ?? [:]
+        versions = try c.decodeIfPresent([String: String].self, forKey: .versions) ?? [:]
+        machine = try c.decodeIfPresent(Machine.self, forKey: .machine)
+        harness = try c.decodeIfPresent([String: Harness].self, forKey: .harness) ?? [:]
+        shards = try c.decodeIfPresent([Shard].self, forKey: .shards) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(runID, forKey: .runID)
+        try c.encodeIfPresent(startedAt.map(Self.formatDate), forKey: .startedAt)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(configuration, forKey: .configuration)
+        try c.encodeIfPresent(budget.map(Summary.milliseconds), forKey: .budgetMs)
+        try c.encode(gates, forKey: .gates)
+        try c.encode(designs, forKey: .designs)
+        try c.encode(scenarios, forKey: .scenarios)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(versions, forKey: .versions)
+        try c.encodeIfPresent(machine, forKey: .machine)
+        try c.encode(harness, forKey: .harness)
+        if !shards.isEmpty { try c.encode(shards, forKey: .shards) }
+    }
+
+    /// `run.json`'s bytes: keys sorted, indented, so two of them diff well.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    private static func formatter() -> ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }
+
+    static func formatDate(_ d: Date) -> String { formatter().string(from: d) }
+
+    static func parseDate(_ s: String) -> Date? {
+        if let d = formatter().date(from: s) { return d }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        return plain.date(from: s)
+    }
+}

@@ -1,0 +1,57 @@
+import EarshotCore
+
+extension RunInfo {
+    /// `RunConfiguration` with durations in milliseconds; the seed is `RunInfo.seed`.
+    public struct Configuration: Sendable, Equatable, Codable {
+        public var frameMs: Double
+        public var sessionsPerScenario: Int
+        public var firstSession: Int
+        public var silenceThresholdDBFS: Double
+        public var responseTimeoutMs: Double
+        public var drainTimeoutMs: Double
+        public var staleFrameLimitMs: Double
+        public var startLeadMs: Double
+        public var recordsHarnessStats: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case frameMs = "frame_ms"
+            case sessionsPerScenario = "sessions_per_scenario"
+            case firstSession = "first_session"
+            case silenceThresholdDBFS = "silence_threshold_dbfs"
+            case responseTimeoutMs = "response_timeout_ms"
+            case drainTimeoutMs = "drain_timeout_ms"
+            case staleFrameLimitMs = "stale_frame_limit_ms"
+            case startLeadMs = "start_lead_ms"
+            case recordsHarnessStats = "records_harness_stats"
+        }
+
+        public init(_ c: RunConfiguration) {
+            frameMs = Summary.milliseconds(c.frameDuration)
+            sessionsPerScenario = c.sessionsPerScenario
+            firstSession = c.firstSession
+            silenceThresholdDBFS = c.silenceThresholdDBFS
+            responseTimeoutMs = Summary.milliseconds(c.responseTimeout)
+            drainTimeoutMs = Summary.milliseconds(c.drainTimeout)
+            staleFrameLimitMs = Summary.milliseconds(c.staleFrameLimit)
+            startLeadMs = Summary.milliseconds(c.startLead)
+            recordsHarnessStats = c.recordsHarnessStats
+        }
+
+        /// The configuration to run again with, given the run's seed.
+        public func runConfiguration(seed: UInt64) -> RunConfiguration {
+            let d = { (ms: Double) in Duration.microseconds(Int64((ms * 1000).rounded())) }
+            var c = RunConfiguration()
+            c.frameDuration = d(frameMs)
+            c.sessionsPerScenario = sessionsPerScenario
+            c.firstSession = firstSession
+            c.seed = seed
+            c.silenceThresholdDBFS = silenceThresholdDBFS
+            c.responseTimeout = d(responseTimeoutMs)
+            c.drainTimeout = d(drainTimeoutMs)
+            c.staleFrameLimit = d(staleFrameLimitMs)
+            c.startLead = d(startLeadMs)
+            c.recordsHarnessStats = recordsHarnessStats
+            return c
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import EarshotCore
+import Foundation
+
+/// `run.json`: what it takes to reproduce a run — configuration, seed, gates — and what only
+/// describes it: start time, versions, machine, the harness's own costs. Everything that differs
+/// between two runs of the same seed lives here and only here, so their CSVs are byte-identical.
+public struct RunInfo: Sendable, Equatable {
+    public var schemaVersion = ReportSchema.version
+    /// Names the run in every CSV row. Keep timestamps out of it: it is part of the CSVs' bytes.
+    public var runID: String
+    public var startedAt: Date?
+    /// nil when merged from shards with different seeds.
+    public var seed: UInt64?
+    public var configuration: Configuration?
+    /// The voice-to-voice budget each turn row is held to (`budget_ms`, `within_budget`).
+    public var budget: Duration?
+    public var gates: [Gate]
+    public var designs: [String] = []
+    public var scenarios: [String] = []
+    /// Free-form settings the caller wants kept (pipeline files, clock, shard, command line).
+    public var parameters: [String: String]
+    /// Component versions, e.g. `earshot`, `swift`.
+    public var versions: [String: String]
+    public var machine: Machine?
+    /// The harness's own costs per design.
+    public var harness: [String: Harness] = [:]
+    /// The shards a merged run came from, in merge order; empty for a run made in one go.
+    public var shards: [Shard] = []
+
+    public init(runID: String, configuration: RunConfiguration? = nil, budget: Duration? = Gate.defaultBudget,
+                gates: [Gate] = [], parameters: [String: String] = [:], versions: [String: String] = [:],
+                startedAt: Date? = Date(), machine: Machine? = .current) {
+        self.runID = runID
+        self.startedAt = startedAt
+        self.seed = configuration?.seed
+        self.configuration = configuration.map(Configuration.init)
+        self.budget = budget
+        self.gates = gates
+        self.parameters = parameters
+        self.versions = ["swift": Self.compilerVersion].merging(versions) { $1 }
+        self.machine = machine
+    }
+
+    /// The compiler that built this binary, to the minor version.
+    public static var compilerVersion: String {
+        #if compiler(>=7.0)
+        ">=7.0"
+        #elseif compiler(>=6.4)
+        "6.4"
+        #elseif compiler(>=6.3)
+        "6.3"
+        #elseif compiler(>=6.2)
+        "6.2"
+        #elseif compiler(>=6.1)
+        "6.1"
+        #else
+        "6.0"
+        #endif
+    }
+}

@@ -1,0 +1,103 @@
+import EarshotCore
+
+/// Everything a report shows: the rows of a run, their summary, and the gate and regression
+/// results. Made from a fresh run, read back from an output folder, or merged from shards; the
+/// writers take it as it is.
+///
+/// Rows are kept in one canonical order (design, session, turn; a turn's stages in pipeline
+/// order) and the summary is always recomputed from them, so the same rows give the same bytes
+/// whichever way they arrived.
+public struct RunReport: Sendable {
+    public private(set) var info: RunInfo
+    public private(set) var turns: [TurnRow]
+    public private(set) var stages: [StageRow]
+    public private(set) var summary: Summary
+    /// Budget gates (`info.gates`) first, then regressions, each in design order.
+    public private(set) var results: [GateResult]
+
+    /// Fills `info.designs` and `info.scenarios` from the rows.
+    public init(info: RunInfo, turns: [TurnRow], stages: [StageRow], regressions: [Regression] = []) {
+        self.info = info
+        self.turns = Self.canonical(turns)
+        self.stages = Self.canonical(stages)
+        summary = Summary(rows: [])
+        results = []
+        self.info.designs = Self.unique(self.turns.map(\.design) + self.stages.map(\.design)).sorted()
+        self.info.scenarios = Self.unique(self.turns.map(\.scenario)).sorted()
+        evaluate(regressions: regressions)
+    }
+
+    /// A fresh run: one `RunResult` per design. Harness costs go to `info.harness`.
+    public init(info: RunInfo, runs: [RunResult], regressions: [Regression] = []) {
+        var info = info
+        for run in runs {
+            let h = RunInfo.Harness(run.harness)
+            if info.harness[run.design] == nil { info.harness[run.design] = h } else { info.harness[run.design]!.merge(h) }
+        }
+        self.init(
+            info: info,
+            turns: runs.flatMap { $0.turns.map { TurnRow($0, runID: info.runID, budget: info.budget) } },
+            stages: runs.flatMap { $0.stages.map { StageRow($0, runID: info.runID) } },
+            regressions: regressions)
+    }
+
+    /// The same rows checked against other gates (which `info.gates` then records) and regressions.
+    public func gated(by gates: [Gate], regressions: [Regression] = []) -> RunReport {
+        var copy = self
+        copy.info.gates = gates
+        copy.evaluate(regressions: regressions)
+        return copy
+    }
+
+    public var passed: Bool { results.allSatisfy(\.pass) }
+
+    /// `.success` or `.gateFailed`.
+    public var exit: EarshotExit { EarshotExit(results: results) }
+
+    /// Turns per design and outcome.
+    public var outcomes: [String: [TurnOutcome: Int]] {
+        var counts: [String: [TurnOutcome: Int]] = [:]
+        for t in turns { counts[t.design, default: [:]][t.outcome, default: 0] += 1 }
+        return counts
+    }
+
+    /// All designs, in report order.
+    public var designs: [String] { info.designs }
+
+    private mutating func evaluate(regressions: [Regression]) {
+        // A gated metric gets a row even without values, so the failing gate shows in summary.csv.
+        let gates = info.gates
+        var summary = Summary(turns: turns, runID: info.runID) { design in
+            Set(gates.filter { $0.design == nil || $0.design == design }.map(\.metric) + regressions.flatMap(\.metrics))
+        }
+        results = info.gates.flatMap { $0.evaluate(summary) } + regressions.flatMap { $0.evaluate(summary) }
+        for i in summary.rows.indices {
+            let row = summary.rows[i]
+            let mine = results.filter { $0.design == row.design && $0.metric == row.metric }
+            guard !mine.isEmpty else { continue }
+            let budget = mine.first { $0.check == .budget }
+            summary.rows[i].budget = budget?.limit
+            summary.rows[i].gatePercentile = budget?.percentile
+            summary.rows[i].pass = mine.allSatisfy(\.pass)
+        }
+        self.summary = summary
+    }
+
+    private static func unique(_ names: [String]) -> [String] {
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }
+    }
+
+    /// Sorting is stable, so a turn's stage rows keep their pipeline order.
+    static func canonical(_ rows: [TurnRow]) -> [TurnRow] {
+        rows.enumerated().sorted { a, b in
+            (a.element.design, a.element.session, a.element.turn, a.offset) < (b.element.design, b.element.session, b.element.turn, b.offset)
+        }.map(\.element)
+    }
+
+    static func canonical(_ rows: [StageRow]) -> [StageRow] {
+        rows.enumerated().sorted { a, b in
+            (a.element.design, a.element.session, a.element.turn, a.offset) < (b.element.design, b.element.session, b.element.turn, b.offset)
+        }.map(\.element)
+    }
+}

@@ -1,0 +1,65 @@
+import EarshotCore
+import Foundation
+
+/// The table `earshot run` and `earshot check` print: per design, each latency's n, p50, p95,
+/// p99, max, budget and verdict; then one line per gate result; then a one-line verdict.
+///
+///     cascade  40 turns: 38 responded, 2 missed
+///       metric              n      p50      p95      p99      max   budget  result
+///       voice_to_voice_ms  38  812.400  901.200  950.000  950.000  300.000  FAIL
+///
+///     cascade  voice_to_voice_ms  p90  812.400  budget 300.000  FAIL (+512.400)
+///     FAIL: 1 of 2 checks failed
+public struct TerminalReportWriter: ReportWriter {
+    public var output: FileHandle
+
+    public init(output: FileHandle = .standardOutput) { self.output = output }
+
+    public func write(_ report: RunReport) throws {
+        try output.write(contentsOf: Data(Self.render(report).utf8))
+    }
+
+    public static func render(_ report: RunReport) -> String {
+        var lines: [String] = []
+        let outcomes = report.outcomes
+        for design in report.designs {
+            let counts = outcomes[design] ?? [:]
+            let total = counts.values.reduce(0, +)
+            let parts = TurnOutcome.allCases.compactMap { o in counts[o].map { "\($0) \(o.rawValue.replacingOccurrences(of: "_", with: " "))" } }
+            lines.append("\(design)  \(total) turns" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")))
+            var table = TextTable()
+            table.append(["metric", "n", "p50", "p95", "p99", "max", "budget", "result"])
+            for row in report.summary.rows where row.design == design && row.metric.isLatency {
+                let ms = { (v: Double?) in v.map { Field.milliseconds($0) } ?? "-" }
+                table.append([row.metric.name, String(row.n), ms(row.p50), ms(row.p95), ms(row.p99), ms(row.max),
+                              row.budget.map { "\(row.gatePercentile?.rawValue ?? "") \(Field.milliseconds($0))" } ?? "-",
+                              row.pass.map { $0 ? "PASS" : "FAIL" } ?? ""])
+            }
+            lines += table.render(indent: "  ") { (1...6).contains($0) }
+            let rates = report.summary.rows.filter { $0.design == design && !$0.metric.isLatency }.compactMap { row in
+                row.mean.map { "\(row.metric.name) \(String(format: "%.1f%%", $0 * 100)) of \(row.n)" + (row.pass == false ? " FAIL" : "") }
+            }
+            if !rates.isEmpty { lines.append("  " + rates.joined(separator: ", ")) }
+            lines.append("")
+        }
+        if !report.results.isEmpty {
+            var gates = TextTable()
+            for r in report.results { gates.append(r.cells) }
+            lines += gates.render { $0 == 3 }
+            lines.append("")
+        }
+        lines.append(verdict(report))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `PASS: 4 checks within budget (2 designs, 80 turns)` or `FAIL: 1 of 4 checks failed: …`.
+    public static func verdict(_ report: RunReport) -> String {
+        let scope = "\(report.designs.count) design\(report.designs.count == 1 ? "" : "s"), \(report.turns.count) turns"
+        let failed = report.results.filter { !$0.pass }
+        if report.results.isEmpty { return "PASS: no gates set (\(scope))" }
+        if failed.isEmpty { return "PASS: \(report.results.count) check\(report.results.count == 1 ? "" : "s") within budget (\(scope))" }
+        let first = failed[0]
+        let worst = [first.design, first.metric.name, first.percentile?.rawValue].compactMap { $0 }.joined(separator: " ")
+        return "FAIL: \(failed.count) of \(report.results.count) checks failed (\(scope)); first: \(worst)"
+    }
+}

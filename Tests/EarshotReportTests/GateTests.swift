@@ -1,0 +1,103 @@
+import EarshotCore
+import EarshotReport
+import Foundation
+import Testing
+
+@Suite struct GateTests {
+    /// 1, 2, …, 100 ms: nearest-rank p95 is exactly 95 ms, p90 90 ms.
+    static let oneToHundred = (1...100).map(Double.init)
+
+    @Test func p95GatePassesAtItsValueAndFailsJustBelow() throws {
+        let atBudget = Fixtures.report(millis: Self.oneToHundred, gates: [Gate(.voiceToVoice, .p95, budget: .milliseconds(95))])
+        let r = try #require(atBudget.results.first)
+        #expect(r.pass && r.observed == 95 && r.limit == 95 && r.delta == 0)
+        #expect(atBudget.exit == .success)
+
+        let under = Fixtures.report(millis: Self.oneToHundred, gates: [Gate(.voiceToVoice, .p95, budget: .microseconds(94_999))])
+        let f = try #require(under.results.first)
+        #expect(!f.pass && f.observed == 95 && f.limit == 94.999)
+        #expect(f.description == "cascade  voice_to_voice_ms  p95  95.000  budget 94.999  FAIL (+0.001)")
+        #expect(under.exit == .gateFailed)
+        #expect(under.summary["cascade", .voiceToVoice]?.pass == false)
+        #expect(under.summary["cascade", .voiceToVoice]?.gatePercentile == .p95)
+    }
+
+    @Test func theTerminalLineReadsLikeTheStyleGuide() {
+        let r = Fixtures.report(millis: [812.4], gates: [Gate(.voiceToVoice, .p90, budget: .milliseconds(300))]).results[0]
+        #expect(r.description == "cascade  voice_to_voice_ms  p90  812.400  budget 300.000  FAIL (+512.400)")
+        let ok = Fixtures.report("duplex", millis: [204.1], gates: [Gate(.voiceToVoice, .p90, budget: .milliseconds(300))]).results[0]
+        #expect(ok.description == "duplex  voice_to_voice_ms  p90  204.100  budget 300.000  pass")
+    }
+
+    /// Baseline p50 and p95 of 100 ms, now 112 ms: +12% fails at 10% tolerance and passes at 15%.
+    @Test func regressionOfTwelvePercent() throws {
+        let dir = Fixtures.directory()
+        defer { Fixtures.cleanUp(dir) }
+        try CSVReportWriter(directory: dir).write(Fixtures.report(millis: Array(repeating: 100, count: 20), gates: []))
+        let baselineFile = dir.appendingPathComponent("summary.csv")
+        let now = Fixtures.report(millis: Array(repeating: 112, count: 20), gates: [])
+
+        let strict = now.gated(by: [], regressions: [try Regression(baselineFile: baselineFile, tolerancePercent: 10)])
+        #expect(strict.results.count == 2)
+        #expect(strict.results.allSatisfy { !$0.pass && $0.check == .regression && $0.baseline == 100 && $0.limit == 110 && $0.delta == 12 })
+        #expect(strict.exit == .gateFailed)
+        #expect(strict.results[0].description == "cascade  voice_to_voice_ms  p50  112.000  baseline 100.000 +12.0%  limit 110.000 (+10%)  FAIL (+12.000)")
+
+        let loose = now.gated(by: [], regressions: [try Regression(baselineFile: baselineFile, tolerancePercent: 15)])
+        #expect(loose.results.allSatisfy { $0.pass && $0.limit == 115 })
+        #expect(loose.exit == .success)
+    }
+
+    @Test func aNewDesignHasNoBaselineAndPasses() throws {
+        let baseline = Fixtures.report(millis: [100], gates: []).summary
+        let now = Fixtures.report("duplex", millis: [500], gates: [])
+            .gated(by: [], regressions: [Regression(baseline: baseline, tolerancePercent: 5)])
+        #expect(now.results.allSatisfy { $0.pass && $0.limit == nil })
+        #expect(now.results[0].description.contains("no baseline"))
+    }
+
+    @Test func aGateWithNoValuesFails() {
+        let report = Fixtures.report(millis: [100], gates: [Gate(.stopLatency, .p95, budget: .milliseconds(250))])
+        #expect(report.results.count == 1)
+        #expect(report.results[0].pass == false && report.results[0].observed == nil)
+        #expect(report.summary["cascade", .stopLatency]?.n == 0, "the failing gate still gets its summary row")
+        #expect(report.results[0].description.hasSuffix("FAIL (no values)"))
+    }
+
+    @Test func rateGatesFollowTheMetricsDirection() {
+        let turns = [Fixtures.turn(session: 0, micros: 1000), Fixtures.turn(session: 1, micros: nil, outcome: .missed)]
+        let report = RunReport(info: Fixtures.info(gates: [
+            Gate(.responseRate, limit: 0.5), Gate(.responseRate, limit: 0.6), Gate(.missedRate, limit: 0.5),
+        ]), turns: turns, stages: [])
+        #expect(report.results.map(\.pass) == [true, false, true])
+        #expect(report.results[1].description == "cascade  response_rate  -  0.500000  min 0.600000  FAIL (-0.100000)")
+    }
+
+    @Test func gatesParseFromTheCommandLineForm() throws {
+        #expect(try Gate(parsing: "p90:300") == Gate(.voiceToVoice, .p90, budget: .milliseconds(300)))
+        #expect(try Gate(parsing: "stop_latency_ms:p95:250.5@duplex") == Gate(.stopLatency, .p95, budget: .microseconds(250_500), design: "duplex"))
+        #expect(try Gate(parsing: "response_rate:0.95") == Gate(.responseRate, limit: 0.95))
+        for bad in ["p91:300", "p90", "p90:-5", "p90:abc", "latency:p90:300", "response_rate:p50:1", "response_rate:1.5", "p90:300@"] {
+            #expect(throws: InputError.self, "\(bad)") { try Gate(parsing: bad) }
+        }
+        let g = Gate(.stopLatency, .p95, budget: .microseconds(250_500), design: "duplex")
+        #expect(try Gate(parsing: g.spec) == g)
+    }
+
+    @Test func gatesOnOneDesignAndOnAMissingDesign() {
+        let turns = [Fixtures.turn("cascade", session: 0, micros: 900_000), Fixtures.turn("duplex", session: 0, micros: 200_000)]
+        let report = RunReport(info: Fixtures.info(gates: [
+            Gate(.voiceToVoice, .p50, budget: .milliseconds(300), design: "duplex"),
+            Gate(.voiceToVoice, .p50, budget: .milliseconds(300), design: "dupelx"),
+        ]), turns: turns, stages: [])
+        #expect(report.results.map(\.design) == ["duplex", "dupelx"])
+        #expect(report.results.map(\.pass) == [true, false])
+    }
+
+    @Test func exitCodes() {
+        #expect(EarshotExit.allCases.map(\.rawValue) == [0, 1, 2, 3])
+        #expect(EarshotExit(error: InputError(file: "x.csv", line: 2, "bad")) == .badInput)
+        #expect(EarshotExit(error: CocoaError(.fileReadUnknown)) == .harnessFailed)
+        #expect(EarshotExit(results: []) == .success)
+    }
+}

@@ -1,0 +1,103 @@
+import CSV
+import EarshotCore
+import EarshotReport
+import Foundation
+import Testing
+
+@Suite struct SummaryTests {
+    /// Deterministic spread-out values in µs, negatives included (talk-over), with ties.
+    static func values(_ n: Int, seed: UInt64) -> [Int64] {
+        var x = seed
+        return (0..<n).map { _ in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return Int64((x >> 33) % 900_000) - 100_000 - Int64((x >> 20) % 2) * 7
+        }
+    }
+
+    /// Reads summary.csv and turns.csv from the folder with the real CSV parser, recomputes every
+    /// latency percentile by brute force over turns.csv, and compares the cells character for character.
+    @Test(arguments: [1, 2, 7, 10, 20, 99, 100, 101, 257])
+    func percentilesMatchBruteForceNearestRank(n: Int) throws {
+        let turns = Self.values(n, seed: UInt64(n)).enumerated().map { i, us in
+            Fixtures.turn(session: i, micros: us, outcome: us < 0 ? .talkedOver : .responded)
+        } + [Fixtures.turn(session: n, micros: nil, outcome: .missed)]
+        let dir = Fixtures.directory()
+        defer { Fixtures.cleanUp(dir) }
+        try CSVReportWriter(directory: dir).write(RunReport(info: Fixtures.info(), turns: turns, stages: []))
+
+        let turnRows = try CSVRoundTripTests.rows(dir.appendingPathComponent("turns.csv")).rows
+        let summaryRows = try CSVRoundTripTests.rows(dir.appendingPathComponent("summary.csv")).rows
+        func micros(_ s: String) -> Int64 { Int64(s.replacingOccurrences(of: ".", with: ""))! }
+        func ms(_ us: Int64) -> String {
+            let sign = us < 0 ? "-" : ""
+            let m = us.magnitude
+            return sign + String(m / 1000) + "." + String(format: "%03d", Int(m % 1000))
+        }
+        for metric in ["voice_to_voice_ms", "endpoint_ms", "playout_ms"] {
+            let sorted = turnRows.compactMap { $0[metric] }.filter { !$0.isEmpty }.map(micros).sorted()
+            #expect(sorted.count == n)
+            let row = try #require(summaryRows.first { $0["metric"] == metric })
+            #expect(row["n"] == String(n))
+            #expect(row["unit"] == "ms")
+            for (column, p) in [("p25", 25), ("p50", 50), ("p75", 75), ("p90", 90), ("p95", 95), ("p99", 99)] {
+                let rank = max(1, (p * n + 99) / 100)
+                #expect(row[column] == ms(sorted[rank - 1]), "\(metric) \(column) n=\(n)")
+            }
+            #expect(row["max"] == ms(sorted.last!))
+            let sum = sorted.reduce(0, +)
+            let mean = (sum * 1000 / Int64(n) + (sum >= 0 ? 500 : -500)) / 1000
+            #expect(row["mean"] == ms(mean), "\(metric) mean")
+        }
+        let response = try #require(summaryRows.first { $0["metric"] == "response_rate" })
+        #expect(response["n"] == String(n + 1))
+        #expect(response["mean"] == String(format: "%.6f", Double(n) / Double(n + 1)))
+        #expect(response["p50"] == "")
+    }
+
+    /// The same turns through EarshotCore's own `RunMetrics` give the same percentiles.
+    @Test func agreesWithRunMetrics() throws {
+        let (result, config) = try TestPipeline.run(TestPipeline.pipeline(), scenarios: CSVRoundTripTests.scenarios, sessionsPerScenario: 10)
+        let report = RunReport(info: Fixtures.info(configuration: config), runs: [result])
+        let metrics = RunMetrics(turns: result.turns)
+        for (key, histogram) in metrics.latencies {
+            let row = try #require(report.summary[key.design, Metric(named: key.metric + "_ms")!])
+            #expect(row.n == histogram.count)
+            for (p, value) in [(50.0, row.p50), (90, row.p90), (95, row.p95), (99, row.p99)] {
+                #expect(value == histogram.percentile(p).map { Double(Int64(($0.milliseconds * 1000).rounded())) / 1000 }, "\(key.metric) p\(p)")
+            }
+        }
+        #expect(report.summary[result.design, .voiceToVoice]!.n == 40)
+    }
+
+    @Test func ratesCountTheRightTurns() {
+        let turns = [
+            Fixtures.turn(session: 0, micros: 100_000),
+            Fixtures.turn(session: 1, micros: -5_000, outcome: .talkedOver),
+            Fixtures.turn(session: 2, micros: nil, outcome: .missed),
+            Fixtures.turn(session: 3, micros: nil, outcome: .failed),
+            Fixtures.turn(session: 4, micros: nil, outcome: .ignored, kind: .backchannel),
+            Fixtures.turn(session: 5, micros: 300_000, outcome: .responded, kind: .backchannel),
+        ]
+        let s = RunReport(info: Fixtures.info(gates: []), turns: turns, stages: []).summary
+        #expect(s["cascade", .voiceToVoice]?.n == 2)
+        #expect(s["cascade", .responseRate]?.n == 4)
+        #expect(s["cascade", .responseRate]?.mean == 0.5)
+        #expect(s["cascade", .talkedOverRate]?.mean == 0.25)
+        #expect(s["cascade", .missedRate]?.mean == 0.25)
+        #expect(s["cascade", .failedRate]?.n == 6)
+        #expect(s["cascade", .backchannelIgnoredRate]?.mean == 0.5)
+        #expect(s["cascade", .stopLatency] == nil, "no barge-ins, no row")
+    }
+
+    /// Marks outside Mark.known have no column: their cut is left out and the columns still add up.
+    @Test func unknownMarksFoldIntoTheNextSegment() throws {
+        let (result, _) = try TestPipeline.run(TestPipeline.pipeline(), scenarios: CSVRoundTripTests.scenarios, sessionsPerScenario: 1)
+        var t = try #require(result.turns.first { $0.agentStart != nil })
+        let endpoint = try #require(t.marks[.endpoint])
+        t.marks[Mark("vendor_cut")] = endpoint + .milliseconds(10)
+        let row = TurnRow(t, runID: "r", budget: nil)
+        let plain = TurnRow(try #require(result.turns.first { $0.agentStart != nil }), runID: "r", budget: nil)
+        #expect(row.segments == plain.segments)
+        #expect(row.breakdown.map(\.duration).reduce(.zero, +) == row.voiceToVoice)
+    }
+}
