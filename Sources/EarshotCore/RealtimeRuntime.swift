@@ -29,13 +29,11 @@ public final class RealtimeRuntime {
         let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
         let pool = ExecutorPool(count: executorCount)
         let control = RunControl()
-        let total = scenarios.count * configuration.sessionsPerScenario
-
+        
         // Set-up can take a while for thousands of sessions; the clock starts once it is done.
         var sessions: [RealtimeSession] = []
         var horizon: Int64 = 0
-        for i in 0..<total {
-            let index = configuration.firstSession + i
+        for index in configuration.sessions(scenarioCount: scenarios.count) {
             let s = index % scenarios.count
             let ledger = SessionLedger(design: pipeline.name, session: index, scenario: scenarios[s],
                                        timeline: timelines[s], configuration: configuration)

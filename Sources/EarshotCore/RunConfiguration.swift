@@ -6,6 +6,8 @@ public struct RunConfiguration: Sendable {
     public var sessionsPerScenario = 1
     /// First global session index (shards of a big run start further on; see `--shard`).
     public var firstSession = 0
+    /// How many sessions to run from `firstSession`; nil for every scenario × `sessionsPerScenario`.
+    public var sessionCount: Int?
     public var seed: UInt64 = 1
     /// Playout's silence threshold: agent audio at or above it counts as heard.
     public var silenceThresholdDBFS = Level.defaultSilenceThresholdDBFS
@@ -21,6 +23,22 @@ public struct RunConfiguration: Sendable {
     public var recordsHarnessStats = true
 
     public init() {}
+
+    /// Sessions this run plays, as global indices: session i plays scenario i % scenarioCount.
+    public func sessions(scenarioCount: Int) -> Range<Int> {
+        firstSession..<(firstSession + (sessionCount ?? scenarioCount * sessionsPerScenario))
+    }
+
+    /// Shard `index` of `count` (0-based) of the whole run: a contiguous block of its sessions, so
+    /// the shards together play every session exactly once.
+    public func shard(_ index: Int, of count: Int, scenarioCount: Int) -> RunConfiguration {
+        precondition(count > 0 && (0..<count).contains(index), "shard \(index) of \(count)")
+        let total = scenarioCount * sessionsPerScenario
+        var c = self
+        c.firstSession = total * index / count
+        c.sessionCount = total * (index + 1) / count - c.firstSession
+        return c
+    }
 }
 
 /// Everything a run measured.

@@ -28,10 +28,8 @@ public final class VirtualRuntime {
         let wallStart = ContinuousClock.now
         let topology = pipeline.topology()
         let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
-        let total = scenarios.count * configuration.sessionsPerScenario
-        var horizon: Int64 = 0
-        for i in 0..<total {
-            let index = configuration.firstSession + i
+                var horizon: Int64 = 0
+        for (i, index) in configuration.sessions(scenarioCount: scenarios.count).enumerated() {
             let s = index % scenarios.count
             let session = VirtualSession(runtime: self, index: Int32(i), ledger: SessionLedger(
                 design: pipeline.name, session: index, scenario: scenarios[s], timeline: timelines[s],

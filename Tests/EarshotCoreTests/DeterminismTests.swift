@@ -41,3 +41,23 @@ import Testing
         #expect(few == Array(many.prefix(few.count)))
     }
 }
+
+@Suite struct ShardTests {
+    /// Shards play disjoint, contiguous blocks of sessions that together make the whole run, and
+    /// each session measures the same as it does in the whole run.
+    @Test(arguments: [1, 3, 4, 7])
+    func shardsTogetherAreTheWholeRun(count: Int) throws {
+        var config = RunConfiguration()
+        config.seed = 11
+        config.sessionsPerScenario = 5
+        let scenarios = [DeterminismTests.scenario, Synthetic.scenario(name: "b", totalMs: 4000, turns: [(.turn, 500, 1500)])]
+        let whole = try VirtualRuntime(pipeline: DeterminismTests.random, scenarios: scenarios, configuration: config).run().turns
+        var parts: [TurnResult] = []
+        for i in 0..<count {
+            let shard = config.shard(i, of: count, scenarioCount: scenarios.count)
+            parts += try VirtualRuntime(pipeline: DeterminismTests.random, scenarios: scenarios, configuration: shard).run().turns
+        }
+        #expect(parts.count == whole.count)
+        #expect(parts == whole)
+    }
+}
