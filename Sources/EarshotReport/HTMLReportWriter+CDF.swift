@@ -25,7 +25,7 @@ extension HTMLReportWriter {
             return "<p class=\"note\">No turn was answered in time: there is no latency to plot.</p>\n"
         }
         let budgets = budgets(report, metric: .voiceToVoice)
-        let (width, height, left, right, top, bottom) = (1100.0, 360.0, 56.0, 1080.0, 14.0, 306.0)
+        let (width, height, left, right, top, bottom) = (1100.0, 380.0, 56.0, 1080.0, 34.0, 326.0)
         let x = SVGAxis(covering: series.flatMap(\.values) + budgets.map(\.value) + [0], from: left, to: right)
         let y = { (f: Double) in bottom - f * (bottom - top) }
         var s = SVG.open(width: width, height: height, label: "voice-to-voice latency CDF per design")
@@ -37,11 +37,11 @@ extension HTMLReportWriter {
         }
         for p in Set(report.info.gates.filter { $0.metric == .voiceToVoice }.compactMap(\.percentile)).sorted() {
             s += SVG.line(left, y(p.value / 100), right, y(p.value / 100), #"class="pline""#)
-            s += SVG.text(right - 2, y(p.value / 100) - 3, p.rawValue, anchor: "end", extra: #"class="muted""#)
+            s += SVG.text(left + 4, y(p.value / 100) - 3, p.rawValue, extra: #"class="muted""#)
         }
         for (i, b) in budgets.enumerated() {
-            s += SVG.line(x(b.value), top, x(b.value), bottom, #"class="budget""#)
-            s += SVG.text(x(b.value) + 4, top + 12 + Double(i) * 14, b.label, extra: #"class="budgettext""#)
+            s += SVG.line(x(b.value), top - 8 - Double(i) * 14, x(b.value), bottom, #"class="budget""#)
+            s += SVG.text(x(b.value) + 4, top - 10 - Double(i) * 14, b.label, extra: #"class="budgettext""#)
         }
         for (design, values) in series where !values.isEmpty {
             let n = Double(values.count)

@@ -10,7 +10,7 @@ extension HTMLReportWriter {
             return "<p class=\"note\">No barge-in turns in this run.</p>\n"
         }
         let budgets = budgets(report, metric: .stopLatency)
-        let (left, right, rowHeight, top) = (170.0, 900.0, 30.0, 10.0)
+        let (left, right, rowHeight, top) = (170.0, 780.0, 44.0, 24.0)
         let x = SVGAxis(covering: series.flatMap(\.values) + budgets.map(\.value) + [0], from: left, to: right)
         let bottom = top + Double(series.count) * rowHeight
         var s = "<p class=\"note\">From the user's barge-in onset to the end of the agent's last audible audio at playout.</p>\n"
@@ -36,8 +36,8 @@ extension HTMLReportWriter {
             s += SVG.text(right + 14, y + 4, stats, extra: #"class="value""#)
         }
         for b in budgets {
-            s += SVG.line(x(b.value), top, x(b.value), bottom, #"class="budget""#)
-            s += SVG.text(x(b.value) + 4, top + 10, b.label, extra: #"class="budgettext""#)
+            s += SVG.line(x(b.value), top - 14, x(b.value), bottom, #"class="budget""#)
+            s += SVG.text(x(b.value) + 4, top - 6, b.label, extra: #"class="budgettext""#)
         }
         return s + "</svg>\n"
     }

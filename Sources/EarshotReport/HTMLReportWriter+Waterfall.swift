@@ -58,7 +58,7 @@ extension HTMLReportWriter {
                     let a = x(min(cum, cum + ms))
                     let b = x(max(cum, cum + ms))
                     s += SVG.rect(a, y + 2, max(b - a, 0.5), 12, fill: segmentColors[name] ?? "#cbd5e1",
-                                  title: "\(name) \(Field.milliseconds(d)) ms")
+                                  title: "\(name) \(Field.milliseconds(d)) ms", extra: ms < 0 ? #"fill-opacity="0.35""# : "")
                     cum += ms
                 }
                 let late = t.withinBudget == false

@@ -53,7 +53,7 @@ public struct HTMLReportWriter: ReportWriter {
         h += Self.cdf(report)
         h += summaryTables(report)
         h += "<h2>Per-turn breakdown</h2>\n"
-        h += "<p class=\"note\">Each bar starts at the end of the user's speech (0) and ends when the agent's first audible audio reached playout; its segments run mark to mark and add up to the turn's latency.</p>\n"
+        h += "<p class=\"note\">Each bar starts at the end of the user's speech (0) and ends when the agent's first audible audio reached playout; its segments run mark to mark and add up to the turn's latency. A faded segment runs backwards: its mark came before the previous one (before the user finished, for a talk-over).</p>\n"
         h += Self.segmentLegend(report)
         h += Self.waterfalls(report, maxTurns: maxWaterfallTurns)
         h += "<h2>Barge-in stop latency</h2>\n"
@@ -77,9 +77,15 @@ public struct HTMLReportWriter: ReportWriter {
         return """
         <h1>Earshot latency report</h1>
         <p class="facts">\(facts.joined(separator: " · "))</p>
-        <div class="verdict \(verdict)"><b>\(report.passed ? "PASS" : "FAIL")</b> \(e(TerminalReportWriter.verdict(report)))</div>
+        <div class="verdict \(verdict)"><b>\(report.passed ? "PASS" : "FAIL")</b> \(e(Self.verdictDetail(report)))</div>
 
         """
+    }
+
+    /// The terminal verdict without its leading `PASS: ` / `FAIL: `, which the banner shows in bold.
+    static func verdictDetail(_ report: RunReport) -> String {
+        let v = TerminalReportWriter.verdict(report)
+        return v.firstIndex(of: ":").map { String(v[v.index($0, offsetBy: 2)...]) } ?? v
     }
 
     private func checks(_ report: RunReport) -> String {
@@ -100,7 +106,7 @@ public struct HTMLReportWriter: ReportWriter {
         var h = "<h2>Summary</h2>\n<p class=\"note\">Milliseconds; nearest-rank percentiles. Rates are fractions of <i>n</i> turns.</p>\n"
         for design in report.designs {
             let color = Self.color(design: design, in: report)
-            h += "<h3><span class=\"swatch\" style=\"background:\(color)\"></span>\(e(design))</h3>\n<table>\n"
+            h += "<h3><span class=\"swatch\" style=\"background:\(color)\"></span>\(e(design))</h3>\n<table class=\"summary\">\n"
             h += "<tr><th>metric</th><th class=\"num\">n</th><th class=\"num\">mean</th><th class=\"num\">p25</th><th class=\"num\">p50</th><th class=\"num\">p75</th><th class=\"num\">p90</th><th class=\"num\">p95</th><th class=\"num\">p99</th><th class=\"num\">max</th><th class=\"num\">budget</th><th>result</th></tr>\n"
             for row in report.summary.rows where row.design == design {
                 let v = { (x: Double?) in x.map { Field.value($0, unit: row.metric.unit) } ?? "" }
@@ -155,7 +161,7 @@ public struct HTMLReportWriter: ReportWriter {
     .verdict{padding:10px 14px;border-radius:6px;margin:10px 0;font-size:15px}.verdict.pass{background:#dcfce7;color:#14532d}.verdict.fail{background:#fee2e2;color:#7f1d1d}
     table{border-collapse:collapse;margin:6px 0 10px;font-size:13px}th,td{padding:3px 10px;border-bottom:1px solid #e2e8f0;text-align:left;vertical-align:top}th{color:#475569;font-weight:600}
     .num{text-align:right;font-variant-numeric:tabular-nums}tr.fail td:first-child,.failcell{color:#b91c1c;font-weight:700}tr.pass td:first-child,.passcell{color:#15803d;font-weight:700}
-    .details th{white-space:nowrap}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+    .details th{white-space:nowrap}table.summary{width:100%}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
     .legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:6px 0;font-size:13px}.legend span{white-space:nowrap}
     svg{display:block;margin:4px 0 12px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
     svg .axis{stroke:#475569;stroke-width:1}svg .grid{stroke:#e2e8f0;stroke-width:1}svg .tick{font-size:11px;fill:#475569}svg .label{font-size:12px;fill:#334155}
