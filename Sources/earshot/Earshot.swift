@@ -12,7 +12,9 @@ struct Earshot: ParsableCommand {
             Exit codes: 0 within budget, 1 a gate or regression failed, 2 bad usage or input, \
             3 the harness itself failed.
             """,
-        subcommands: [Codec.self, Fixtures.self, Stages.self])
+        subcommands: [Run.self, Compare.self, Check.self, Merge.self, Report.self, Stages.self, Fixtures.self, Codec.self])
+
+    static let version = "0.1.0"
 
     static func main() {
         do {
@@ -31,6 +33,9 @@ struct Earshot: ParsableCommand {
             return 2
         case let code as ExitCode:
             return code.rawValue
+        case let failure as HarnessFailure:
+            FileHandle.standardError.write(Data("earshot: harness failure: \(failure)\n".utf8))
+            return 3
         default:
             let code = exitCode(for: error)
             if code == .success {

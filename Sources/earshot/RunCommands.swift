@@ -1,0 +1,161 @@
+import ArgumentParser
+import EarshotCore
+import EarshotReport
+import EarshotStages
+import Foundation
+
+extension Earshot {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the scenarios through one design and check it against the budget.",
+            discussion: """
+                Writes turns.csv, stages.csv, summary.csv and run.json to the output folder and prints \
+                a table (n, p50, p95, p99, max, budget, PASS/FAIL). Exit 0 within budget, 1 over it.
+
+                Example:
+                  earshot run --pipeline duplex-moshi
+                  earshot run --pipeline my-design.yaml --scenario barge-in --sessions 20 --gate p99
+                """)
+
+        @Option(help: "Preset name (earshot stages lists them) or pipeline YAML file.")
+        var pipeline: String
+
+        @OptionGroup var options: RunOptions
+
+        func run() throws { try Runner(options: options, pipelines: [pipeline]).run() }
+    }
+
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run several designs on the same scenarios and seeds, side by side.",
+            discussion: """
+                One table and one set of CSVs with a design column. Default: \(defaultPipelines.joined(separator: ", ")).
+
+                Example:
+                  earshot compare
+                  earshot compare --pipeline cascade-cloud --pipeline duplex-gradium --html report.html
+                """)
+
+        static var defaultPipelines: [String] {
+            ["cascade-local", "cascade-cloud", "duplex-moshi"].filter { Presets.names.contains($0) }
+        }
+
+        @Option(name: .customLong("pipeline"), help: "Preset name or pipeline YAML file; repeat for each design.")
+        var pipelines: [String] = []
+
+        @OptionGroup var options: RunOptions
+
+        func run() throws {
+            let chosen = pipelines.isEmpty ? Self.defaultPipelines : pipelines
+            guard !chosen.isEmpty else { throw InputError("no pipelines to compare (presets: \(Presets.names.joined(separator: ", ")))") }
+            try Runner(options: options, pipelines: chosen).run()
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gate an existing output folder: budget at a percentile, and/or regression against a baseline.",
+            discussion: """
+                Example:
+                  earshot check Reports/runs/20261123-170000 --gate p95 --budget-ms 300
+                  earshot check out/ --baseline Reports/baseline/summary.csv --tolerance 10%
+                """)
+
+        @Argument(help: "Output folder of a run (turns.csv, stages.csv, run.json).")
+        var folder: String
+
+        @Option(help: "Voice-to-voice budget, ms (default: the run's own).")
+        var budgetMs: Double?
+
+        @Option(help: "Percentile the budget gate reads: p50, p90, p95 or p99 (default: the run's own).")
+        var gate: String?
+
+        @Option(help: "Baseline summary.csv to compare against.")
+        var baseline: String?
+
+        @Option(help: "Allowed regression against the baseline, e.g. 10%.")
+        var tolerance = "10%"
+
+        func validate() throws {
+            if let gate, Percentile(rawValue: gate) == nil {
+                throw ValidationError("--gate must be one of \(Percentile.allCases.map(\.rawValue).joined(separator: ", ")), got \(gate)")
+            }
+            if let budgetMs, budgetMs <= 0 { throw ValidationError("--budget-ms must be > 0, got \(budgetMs)") }
+            guard toleranceValue != nil else { throw ValidationError("--tolerance must be a percentage like 10%, got \(tolerance)") }
+        }
+
+        var toleranceValue: Double? {
+            Double(tolerance.hasSuffix("%") ? String(tolerance.dropLast()) : tolerance).flatMap { $0 >= 0 ? $0 : nil }
+        }
+
+        func run() throws {
+            let regressions = try baseline.map {
+                [try Regression(baselineFile: URL(fileURLWithPath: $0), tolerancePercent: toleranceValue!)]
+            } ?? []
+            var report = try ReportReader.read(URL(fileURLWithPath: folder, isDirectory: true))
+            var gates = report.info.gates
+            if budgetMs != nil || gate != nil || gates.isEmpty {
+                let p = Percentile(rawValue: gate ?? gates.first?.percentile?.rawValue ?? "p95")!
+                let budget = budgetMs.map { Duration.microseconds(Int64(($0 * 1000).rounded())) } ?? report.info.budget ?? Gate.defaultBudget
+                gates = [Gate(.voiceToVoice, p, budget: budget)]
+            }
+            report = report.gated(by: gates, regressions: regressions)
+            try TerminalReportWriter().write(report)
+            if report.exit != .success { throw ExitCode(report.exit.rawValue) }
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Combine shard outputs exactly: rows concatenated, the summary recomputed from all of them.",
+            discussion: """
+                Example:
+                  earshot merge shard-1/ shard-2/ shard-3/ shard-4/ --out merged/
+                """)
+
+        @Argument(help: "Shard output folders.")
+        var folders: [String]
+
+        @Option(help: "Folder for the merged output.")
+        var out: String
+
+        func validate() throws {
+            guard !folders.isEmpty else { throw ValidationError("give at least one shard folder") }
+        }
+
+        func run() throws {
+            let shards = try folders.map { try ReportReader.read(URL(fileURLWithPath: $0, isDirectory: true)) }
+            let merged = try RunReport.merge(shards)
+            try CSVReportWriter(directory: URL(fileURLWithPath: out, isDirectory: true)).write(merged)
+            try TerminalReportWriter().write(merged)
+            if merged.exit != .success { throw ExitCode(merged.exit.rawValue) }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render JUnit, Markdown or HTML from an output folder without running again.",
+            discussion: """
+                Example:
+                  earshot report Reports/runs/20261123-170000 --html report.html --markdown "$GITHUB_STEP_SUMMARY"
+                """)
+
+        @Argument(help: "Output folder of a run.")
+        var folder: String
+
+        @Option(help: "Write JUnit XML here.") var junit: String?
+        @Option(help: "Write a Markdown summary here.") var markdown: String?
+        @Option(help: "Write a single-file HTML report here.") var html: String?
+
+        func validate() throws {
+            guard junit != nil || markdown != nil || html != nil else {
+                throw ValidationError("say what to render: --junit FILE, --markdown FILE and/or --html FILE")
+            }
+        }
+
+        func run() throws {
+            let report = try ReportReader.read(URL(fileURLWithPath: folder, isDirectory: true))
+            try Runner.writeExtras(report, junit: junit, markdown: markdown, html: html)
+        }
+    }
+}

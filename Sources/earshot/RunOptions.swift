@@ -1,0 +1,73 @@
+import ArgumentParser
+import EarshotCore
+import EarshotReport
+import Foundation
+
+enum ClockMode: String, ExpressibleByArgument, CaseIterable {
+    case virtual, realtime
+}
+
+/// The options `run` and `compare` share: what to play, on which clock, against which budget,
+/// and where the reports go.
+struct RunOptions: ParsableArguments {
+    @OptionGroup var fixtures: FixturesOption
+
+    @Option(name: .customLong("scenario"), help: "Scenario name (from the fixtures) or manifest file; repeat for several. Default: every fixture scenario.")
+    var scenarios: [String] = []
+
+    @Option(help: "Clock to run on: virtual (deterministic, fast; the default) or realtime (wall clock, real pacing).")
+    var mode: ClockMode = .virtual
+
+    @Option(help: "Sessions per scenario.")
+    var sessions = 1
+
+    @Option(help: "Seed for every modelled delay, jitter and loss; same seed, same CSVs (virtual mode).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Voice-to-voice budget, ms.")
+    var budgetMs: Double = 300
+
+    @Option(help: "Percentile the budget gate reads: p50, p90, p95 or p99.")
+    var gate = "p95"
+
+    @Option(help: "Run only shard i of n (1-based, e.g. 2/4): a contiguous block of the sessions; `earshot merge` combines shards.")
+    var shard: String?
+
+    @Option(help: "Output folder (default: Reports/runs/<timestamp>/).")
+    var out: String?
+
+    @Option(help: "Also write JUnit XML here (one test case per design and gated metric).")
+    var junit: String?
+
+    @Option(help: "Also write a Markdown summary here (fit for $GITHUB_STEP_SUMMARY).")
+    var markdown: String?
+
+    @Option(help: "Also write a single-file HTML report here.")
+    var html: String?
+
+    @Flag(help: "Print only the verdict line.")
+    var quiet = false
+
+    func validate() throws {
+        guard sessions > 0 else { throw ValidationError("--sessions must be at least 1, got \(sessions)") }
+        guard budgetMs > 0 else { throw ValidationError("--budget-ms must be > 0, got \(budgetMs)") }
+        guard Percentile(rawValue: gate) != nil else {
+            throw ValidationError("--gate must be one of \(Percentile.allCases.map(\.rawValue).joined(separator: ", ")), got \(gate)")
+        }
+        _ = try shardSpec()
+    }
+
+    /// (index 0-based, count), from "i/n".
+    func shardSpec() throws -> (Int, Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, (1...n).contains(i) else {
+            throw ValidationError("--shard must be i/n with 1 <= i <= n, got \(shard)")
+        }
+        return (i - 1, n)
+    }
+
+    var gates: [Gate] {
+        [Gate(.voiceToVoice, Percentile(rawValue: gate)!, budget: .microseconds(Int64((budgetMs * 1000).rounded())))]
+    }
+}

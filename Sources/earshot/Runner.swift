@@ -1,0 +1,106 @@
+import ArgumentParser
+import EarshotAudio
+import EarshotCore
+import EarshotReport
+import EarshotStages
+import Foundation
+
+/// What `run` and `compare` do once their arguments are parsed: load, run each design, report.
+struct Runner {
+    let options: RunOptions
+    let pipelines: [String]
+
+    func run() throws {
+        let scenarios = try loadScenarios()
+        let files = try pipelines.map { try PipelineFile.load($0) }
+        var configuration = RunConfiguration()
+        configuration.seed = options.seed
+        configuration.sessionsPerScenario = options.sessions
+        if let (i, n) = try options.shardSpec() {
+            configuration = configuration.shard(i, of: n, scenarioCount: scenarios.count)
+        }
+        let count = configuration.sessions(scenarioCount: scenarios.count).count
+        guard count > 0 else { throw InputError("shard \(options.shard ?? "") has no sessions (\(scenarios.count * options.sessions) in all)") }
+
+        var results: [RunResult] = []
+        for file in files {
+            if options.mode == .realtime {
+                let seconds = scenarios.map(\.audio.duration.milliseconds).max()! / 1000
+                progress("\(file.pipeline.name): \(count) session(s) in real time, about \(Int(seconds.rounded(.up))) s")
+            }
+            let result: RunResult
+            do {
+                result = switch options.mode {
+                case .virtual: try VirtualRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration).run()
+                case .realtime: try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration).run()
+                }
+            } catch let error as InputError {
+                throw error
+            } catch {
+                throw HarnessFailure(message: "\(file.pipeline.name): \(error)")
+            }
+            if result.harness.framesDropped > 0 {
+                progress("\(file.pipeline.name): the pacer fell behind and dropped \(result.harness.framesDropped) source frames (see run.json)", always: true)
+            }
+            results.append(result)
+        }
+
+        var parameters = ["mode": options.mode.rawValue, "pipelines": pipelines.joined(separator: ","),
+                          "scenarios": scenarios.map(\.name).joined(separator: ",")]
+        if let shard = options.shard { parameters["shard"] = shard }
+        let info = RunInfo(runID: "earshot-seed\(options.seed)", configuration: configuration,
+                           budget: .microseconds(Int64((options.budgetMs * 1000).rounded())), gates: options.gates,
+                           parameters: parameters, versions: ["earshot": Earshot.version])
+        let report = RunReport(info: info, runs: results)
+        let out = URL(fileURLWithPath: options.out ?? "Reports/runs/\(Self.timestamp())", isDirectory: true)
+        try write(report, to: out)
+        if !options.quiet { try TerminalReportWriter().write(report) } else { print(TerminalReportWriter.verdict(report)) }
+        FileHandle.standardError.write(Data("earshot: wrote \(out.relativePath)/\n".utf8))
+        if report.exit != .success { throw ExitCode(report.exit.rawValue) }
+    }
+
+    func write(_ report: RunReport, to out: URL) throws {
+        try CSVReportWriter(directory: out).write(report)
+        try Self.writeExtras(report, junit: options.junit, markdown: options.markdown, html: options.html)
+    }
+
+    static func writeExtras(_ report: RunReport, junit: String?, markdown: String?, html: String?) throws {
+        if let junit { try JUnitReportWriter(file: URL(fileURLWithPath: junit)).write(report) }
+        if let markdown { try MarkdownReportWriter(file: URL(fileURLWithPath: markdown)).write(report) }
+        if let html { try HTMLReportWriter(file: URL(fileURLWithPath: html)).write(report) }
+    }
+
+    func loadScenarios() throws -> [Scenario] {
+        if options.scenarios.isEmpty { return try Scenario.loadAll(in: options.fixtures.url) }
+        return try options.scenarios.map { name in
+            let isFile = name.hasSuffix(".yaml") || name.contains("/")
+            let url = isFile ? URL(fileURLWithPath: name)
+                : options.fixtures.url.appendingPathComponent("scenarios/\(name).yaml")
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                let known = (try? Scenario.loadAll(in: options.fixtures.url).map(\.name).joined(separator: ", ")) ?? ""
+                throw InputError(isFile ? "\(name): no such scenario file" : "unknown scenario '\(name)' (known: \(known))")
+            }
+            return try Scenario.load(from: url, fixturesRoot: options.fixtures.url)
+        }
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return f.string(from: Date())
+    }
+}
+
+/// The harness itself failed (exit 3), as opposed to the input being bad (exit 2).
+struct HarnessFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A progress line on stderr, only when a person is watching (or `always`, for warnings).
+func progress(_ line: String, always: Bool = false) {
+    guard always || isatty(STDERR_FILENO) != 0 else { return }
+    FileHandle.standardError.write(Data("earshot: \(line)\n".utf8))
+}
