@@ -8,8 +8,13 @@ import Foundation
 /// espeak-ng keeps its state in one process-wide instance and crashes when two threads
 /// synthesise at once, so every call in the process goes through `shared` and its one lock:
 /// sessions running in parallel queue up here rather than in the engine. The voice ("en-us")
-/// and rate (espeak's default 175 words per minute) are fixed, so the same text gives the same
-/// samples in every run and on every session.
+/// and rate (espeak's default 175 words per minute) are fixed, so a text always gets the same
+/// words, voice and level. Not the same samples, though: the engine carries state from one
+/// utterance to the next (its pitch-flutter phase, a function-level static; how the previous
+/// clause ended), so the same text can come out a few samples to ~50 ms longer or shorter
+/// depending on what was spoken before it in the process. Within one process the same sequence
+/// of calls gives the same samples; callers that need one fixed waveform per text synthesise it
+/// once and keep it.
 public final class EspeakSynthesizer: Sendable {
     public static let shared = EspeakSynthesizer()
 

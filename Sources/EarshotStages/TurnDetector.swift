@@ -28,7 +28,7 @@ public final class TurnDetector: Stage {
 
     /// How far before `speechEnd` a silence may start and still count as the real end: the VAD
     /// may call the fading last syllable silence earlier than the fixtures' energy rule does.
-    static let endSlack: Duration = .milliseconds(300)
+    public static let endSlack: Duration = .milliseconds(300)
 
     private var tracker = SilenceTracker()
     /// Audio received so far: the position on the user's timeline.
@@ -104,7 +104,7 @@ public final class TurnDetector: Stage {
     }
 
     /// Ground truth: no more speech of this turn follows a silence starting at `silenceStart`.
-    static func isComplete(turn id: Int, silenceStart: Duration, scenario: Scenario) -> Bool {
+    public static func isComplete(turn id: Int, silenceStart: Duration, scenario: Scenario) -> Bool {
         guard let turn = scenario.turns.first(where: { $0.id == id }) else { return true }
         if turn.pauses.contains(where: { $0.lowerBound - endSlack <= silenceStart && silenceStart < $0.upperBound }) {
             return false

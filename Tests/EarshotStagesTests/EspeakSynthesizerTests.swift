@@ -1,0 +1,45 @@
+import EarshotAudio
+import EarshotCore
+import EarshotStages
+import Foundation
+import Testing
+
+@Suite struct EspeakSynthesizerTests {
+    static let sentence = "The pharmacy closes at nine tonight."
+
+    /// Six words at 175 words per minute take about two seconds; espeak adds short edges. Speech
+    /// must reach well above −30 dBFS in some 10 ms frame.
+    @Test func synthesisIsAudibleSpeechAtTheDeclaredRate() throws {
+        let audio = try EspeakSynthesizer.shared.synthesize(Self.sentence, sampleRate: 16_000)
+        #expect(audio.sampleRate == 16_000)
+        #expect(audio.channels == 1)
+        #expect(audio.duration > .milliseconds(1_200) && audio.duration < .milliseconds(3_500))
+        let loudest = try LevelMeter().levels(of: audio).map(\.levelDBFS).max() ?? Level.floor
+        #expect(loudest > -30)
+    }
+
+    @Test func streamDeliversNativeRateChunksThatAddUpToTheUtterance() throws {
+        var chunks: [AudioChunk] = []
+        try EspeakSynthesizer.shared.stream(Self.sentence) { chunks.append($0) }
+        #expect(chunks.count > 3)
+        #expect(chunks.allSatisfy { $0.sampleRate == EspeakSynthesizer.shared.nativeSampleRate })
+        // Another call, so the length may differ by what espeak carries over (see EspeakSynthesizer).
+        let native = try EspeakSynthesizer.shared.synthesize(Self.sentence, sampleRate: EspeakSynthesizer.shared.nativeSampleRate)
+        #expect(abs(chunks.reduce(0) { $0 + $1.frameCount } - native.frameCount) < 1_323)
+    }
+
+    /// The engine is one global instance: many threads at once must queue, not crash, and the
+    /// fixed voice and rate give every caller the same speech (within the 50 ms espeak varies by).
+    @Test func concurrentCallersShareOneEngine() async throws {
+        let reference = try EspeakSynthesizer.shared.synthesize("Yes, that's right.")
+        let results = try await withThrowingTaskGroup(of: AudioChunk.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try EspeakSynthesizer.shared.synthesize("Yes, that's right.") }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 6)
+        #expect(results.allSatisfy { abs($0.frameCount - reference.frameCount) < 960 && $0.sampleRate == 16_000 })
+        #expect(results.allSatisfy { $0.samples.contains { abs($0) > 0.1 } })
+    }
+}
