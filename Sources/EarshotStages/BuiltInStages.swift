@@ -124,5 +124,7 @@ enum BuiltInStages {
         ) { args in
             EspeakTTSStage(sampleRate: args.integer("sample_rate"))
         },
+        // Parametric models, duplex, transport
+        sttParametric, llmScripted, ttsParametric, duplexModel, uplink, downlink,
     ]
 }
