@@ -93,6 +93,13 @@ public struct JitterBuffer: Sendable {
     /// Packets waiting.
     public var count: Int { entries.count }
 
+    /// True when a pull now would have to conceal while waiting: the next packet is not here and
+    /// no later one is. A caller on a virtual clock may let the instant's other events run first,
+    /// so that a packet arriving exactly on time is in time.
+    public var isStarved: Bool {
+        playing && entries[nextSequence] == nil && !entries.keys.contains { $0 > nextSequence }
+    }
+
     /// Takes a packet in. `timestamp` is the sender's media clock for it (an RTP timestamp, on
     /// the run clock): consecutive packets of a stream are a frame apart whenever they were sent.
     /// Returns false for a packet that is too late (its turn has passed) or a duplicate.
@@ -157,10 +164,15 @@ public struct JitterBuffer: Sendable {
         return .nothing
     }
 
+    /// Whether the delay stands a frame or more above the target, so `accelerate()` would shrink it.
+    public var canAccelerate: Bool {
+        playing && allowance - frame >= fastestTransit + targetDelay.nanoseconds
+    }
+
     /// Shrinks the delay by one frame when it stands a frame or more above the target: the
     /// caller drops the frame it just pulled (quiet, so nobody hears it go) and pulls again now.
     public mutating func accelerate() -> Bool {
-        guard playing, allowance - frame >= fastestTransit + targetDelay.nanoseconds else { return false }
+        guard canAccelerate else { return false }
         allowance -= frame
         scheduleNext()
         return true

@@ -219,6 +219,8 @@ public final class TransportStage: Stage {
             packet = EncodedPacket(payload: [1], sequence: sequence, sampleCount: samplesPerFrame, sampleRate: codecRate)
         }
         guard let random = networkRandom, let arrival = network.transmit(at: now, random: random) else { return }
+        // With no delay the packet is there at once, before any playout decision of this instant.
+        guard arrival > now else { return arrive(packet, timestamp: timestamp, context: context) }
         context.schedule(after: arrival - now) { [self] in
             arrive(packet, timestamp: timestamp, context: context)
         }
@@ -259,8 +261,20 @@ public final class TransportStage: Stage {
         }
     }
 
-    private func tick(context: StageContext) {
+    private func tick(context: StageContext, settled: Bool = false) {
         let now = context.now
+        // A packet due now may still be on its way within this very instant (events at equal
+        // times run in the order they were scheduled): look again once the instant's other work
+        // has run before concealing.
+        if !settled, buffer.isStarved {
+            tickScheduled = now
+            context.schedule(after: .zero) { [self] in
+                guard tickScheduled == now else { return }
+                tickScheduled = nil
+                tick(context: context, settled: true)
+            }
+            return
+        }
         while true {
             let slot: Int?
             let decoded: AudioChunk
@@ -269,7 +283,7 @@ public final class TransportStage: Stage {
                 case .packet(let packet):
                     slot = packet.sequence
                     decoded = try decode(packet)
-                    if decoded.levelDBFS < configuration.quietDBFS && buffer.accelerate() {
+                    if buffer.canAccelerate, decoded.levelDBFS < configuration.quietDBFS, buffer.accelerate() {
                         metas[packet.sequence] = nil
                         note(slot: packet.sequence, context: context)
                         continue
