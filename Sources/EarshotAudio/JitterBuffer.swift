@@ -62,7 +62,9 @@ public struct JitterBuffer: Sendable {
 
     public let configuration: Configuration
     private var entries: [Int: Entry] = [:]
+    /// Recent transits in arrival order (a ring), and the same values kept sorted.
     private var transits: [Int64] = []
+    private var sortedTransits: [Int64] = []
     private var transitCursor = 0
     private var fastestTransit: Int64 = 0
     private var playing = false
@@ -225,13 +227,26 @@ public struct JitterBuffer: Sendable {
         if transits.count < configuration.window {
             transits.append(transit)
         } else {
+            let evicted = transits[transitCursor]
+            sortedTransits.remove(at: Self.position(of: evicted, in: sortedTransits))
             transits[transitCursor] = transit
             transitCursor = (transitCursor + 1) % configuration.window
         }
-        let sorted = transits.sorted()
-        fastestTransit = sorted[0]
-        let index = min(sorted.count - 1, Int((configuration.quantile * Double(sorted.count - 1)).rounded(.up)))
-        let excess = Duration.nanoseconds(sorted[index] - fastestTransit)
+        sortedTransits.insert(transit, at: Self.position(of: transit, in: sortedTransits))
+        fastestTransit = sortedTransits[0]
+        let n = sortedTransits.count
+        let index = min(n - 1, Int((configuration.quantile * Double(n - 1)).rounded(.up)))
+        let excess = Duration.nanoseconds(sortedTransits[index] - fastestTransit)
         targetDelay = min(max(excess, configuration.minDelay), configuration.maxDelay)
+    }
+
+    /// The first index in `sorted` whose value is not below `value`.
+    private static func position(of value: Int64, in sorted: [Int64]) -> Int {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 }
