@@ -6,8 +6,8 @@ import Testing
     /// Voice over [600, 1600) ms in 20 ms frames: the last voiced frame ends at 1600 ms.
     static let oneTurn = EngineTestSupport.voiced(totalMs: 4_000, turns: [[600..<1600]])
 
-    static func run(stopMs: Int, silenceMs: Int, scenario: Scenario = oneTurn, interruptions: Bool = true) throws -> (RunResult, Probe) {
-        let probe = Probe()
+    static func run(stopMs: Int, silenceMs: Int, scenario: Scenario = oneTurn, interruptions: Bool = true) throws -> (RunResult, EngineProbe) {
+        let probe = EngineProbe()
         let pipeline = Pipeline.chain("endpointer", [
             StageSpec("vad-energy") { EnergyVadStage(start: .milliseconds(60), stop: .milliseconds(stopMs)) },
             StageSpec("endpointer") { Endpointer(silence: .milliseconds(silenceMs), interruptions: interruptions) },

@@ -13,7 +13,7 @@ import Testing
               - stage: stt-pocketsphinx
             """)
         let tail: [Pipeline.Step] = [
-            .stage(StageSpec("scripted-replies") { ScriptedReplies() }),
+            .stage(StageSpec("scripted-replies") { EngineScriptedReplies() }),
             .stage(StageSpec("tts-espeak") { EspeakTTSStage() }),
         ]
         // "Yes, that's right." (1.29 s of speech) at 300 ms on a 2.6 s timeline.

@@ -64,7 +64,7 @@ enum EngineTestSupport {
 
 /// Stands in for the LLM: on each final transcript it streams the scenario's expected reply for
 /// that turn, a word per token, 20 ms apart; it stops on `interruption`.
-final class ScriptedReplies: Stage {
+final class EngineScriptedReplies: Stage {
     let name = "scripted-replies"
     let consumes: FrameKinds = [.text, .event]
     let produces: FrameKinds = [.text, .event]
@@ -99,22 +99,22 @@ final class ScriptedReplies: Stage {
 /// What reached the end of a pipeline, with when and for which turn. Forwards everything, so
 /// playout still hears the agent. `@unchecked Sendable`: written by one stage of one session at
 /// a time, read after the run.
-final class Probe: @unchecked Sendable {
+final class EngineProbe: @unchecked Sendable {
     var events: [(event: Event, at: RunTime, turn: Int)] = []
     var texts: [(text: TextChunk, at: RunTime, turn: Int)] = []
     var audio: [(chunk: AudioChunk, at: RunTime, turn: Int)] = []
 
     func times(of event: Event) -> [RunTime] { events.filter { $0.event == event }.map(\.at) }
 
-    var spec: StageSpec { StageSpec("probe") { ProbeStage(self) } }
+    var spec: StageSpec { StageSpec("probe") { EngineProbeStage(self) } }
 }
 
-final class ProbeStage: Stage {
+final class EngineProbeStage: Stage {
     let name = "probe"
     let consumes: FrameKinds = .all
     let produces: FrameKinds = .all
-    let probe: Probe
-    init(_ probe: Probe) { self.probe = probe }
+    let probe: EngineProbe
+    init(_ probe: EngineProbe) { self.probe = probe }
 
     func receive(_ frame: Frame, context: StageContext) {
         switch frame.payload {

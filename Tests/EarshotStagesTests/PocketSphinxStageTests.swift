@@ -57,7 +57,7 @@ import Testing
                 silence_ms: 500
               - stage: stt-pocketsphinx
             """)
-        let probe = Probe()
+        let probe = EngineProbe()
         let scenario = try EngineTestSupport.single("book-table", speechMs: 2_570, totalMs: 4_000)
         let result = try VirtualRuntime(pipeline: Pipeline(name: "stt", steps: pipeline.steps + [.stage(probe.spec)]),
                                         scenarios: [scenario]).run()

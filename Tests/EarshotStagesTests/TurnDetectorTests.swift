@@ -4,8 +4,8 @@ import Testing
 
 @Suite struct TurnDetectorTests {
     static func run(_ scenario: Scenario, pFalseIncomplete: Double = 0, pFalseComplete: Double = 0,
-                    inference: DelayDistribution = .fixed(.milliseconds(40)), seed: UInt64 = 1) throws -> (RunResult, Probe) {
-        let probe = Probe()
+                    inference: DelayDistribution = .fixed(.milliseconds(40)), seed: UInt64 = 1) throws -> (RunResult, EngineProbe) {
+        let probe = EngineProbe()
         let pipeline = Pipeline.chain("turn-detector", [
             StageSpec("vad-energy") { EnergyVadStage(start: .milliseconds(60), stop: .milliseconds(200)) },
             StageSpec("turn-detector") {

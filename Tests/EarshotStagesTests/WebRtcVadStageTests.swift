@@ -56,7 +56,7 @@ import Testing
     /// forwarded; the stage is real compute, so it is measured.
     @Test func theStageFindsOneUtterance() throws {
         let scenario = try EngineTestSupport.single("what-time", speechMs: 2_460, totalMs: 4_000)
-        let probe = Probe()
+        let probe = EngineProbe()
         let pipeline = Pipeline.chain("vad", [StageSpec("vad-webrtc") { try WebRtcVadStage() }, probe.spec])
         let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
         #expect(probe.audio.count == 200)
