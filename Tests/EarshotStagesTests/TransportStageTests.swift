@@ -101,4 +101,34 @@ import Testing
         #expect(audio.count < 30)
         #expect(h.marks[1]?[TransportStage.downlinkMark] == .milliseconds(60))
     }
+
+    /// A named network supplies every figure not given; a given one overrides just that figure.
+    @Test func yamlNetworksAndOverrides() throws {
+        let yaml = """
+            name: legs
+            stages:
+              - {stage: uplink, network: 4g, delay_ms: 10, loss_percent: 5, loss_burst: 0, source: test}
+              - {stage: downlink, network: none, source: test}
+              - {stage: downlink, id: wifi-down, network: wifi, jitter: 7, reorder: "true", source: test}
+            """
+        let file = try PipelineFile.parse(yaml, file: "legs.yaml")
+        let legs = try file.pipeline.steps.map { step -> TransportStage in
+            guard case .stage(let spec) = step, let leg = try spec.make() as? TransportStage else { throw StageFailure(stage: "?", reason: "not a leg") }
+            return leg
+        }
+        let lte = try #require(NetworkProfile.named("4g")).configuration
+        #expect(legs[0].configuration.network.delay == .milliseconds(10))
+        #expect(legs[0].configuration.network.jitter == lte.jitter)
+        #expect(legs[0].configuration.network.loss == .independent(rate: 0.05))
+        #expect(legs[0].configuration.jitterBuffer.minDelay == .milliseconds(20))
+        #expect(legs[1].configuration.network == .none)
+        #expect(legs[1].configuration.jitterBuffer.minDelay == .zero)
+        #expect(legs[2].configuration.network.jitter == .fixed(.milliseconds(7)))
+        #expect(legs[2].configuration.network.reorders)
+        #expect(legs[2].configuration.network.loss == NetworkProfile.wifi.configuration.loss)
+        #expect(file.pipeline.steps.count == 3)
+        #expect(throws: InputError.self) {
+            try PipelineFile.parse("name: x\nstages:\n  - {stage: uplink, network: moon}\n", file: "x.yaml")
+        }
+    }
 }
