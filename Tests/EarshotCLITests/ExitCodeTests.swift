@@ -1,0 +1,54 @@
+@testable import earshot
+import EarshotCore
+import Foundation
+import Testing
+
+/// Every exit code CI relies on, reached the way CI reaches it.
+@Suite struct ExitCodeTests {
+    @Test func withinBudgetIsZero() throws {
+        let out = CLI.temporaryFolder()
+        let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--out", out, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("PASS"))
+        for file in ["turns.csv", "stages.csv", "summary.csv", "run.json"] {
+            #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"))
+        }
+    }
+
+    /// An echo 5 s late starts after the user has finished (every fixture utterance is shorter),
+    /// so voice-to-voice is seconds: over a 300 ms budget. `check` re-gates the same folder.
+    @Test func overBudgetIsOne() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let pipeline = "\(folder)/late-echo.yaml"
+        try "name: late-echo\nstages:\n  - {stage: delay, delay: 5000}\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "--pipeline", pipeline, "--scenario", "basic-qa", "--out", "\(folder)/out"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("FAIL"))
+        #expect(try CLI.run(["check", "\(folder)/out"]).status == 1)
+        #expect(try CLI.run(["check", "\(folder)/out", "--budget-ms", "60000"]).status == 0)
+    }
+
+    @Test(arguments: [
+        (["run", "--pipeline", "no-such-preset"], "unknown pipeline 'no-such-preset'"),
+        (["run", "--pipeline", "passthrough-4", "--gate", "p42"], "--gate must be one of p50, p90, p95, p99, got p42"),
+        (["run", "--pipeline", "passthrough-4", "--shard", "3/2"], "--shard must be i/n"),
+        (["run", "--pipeline", "missing.yaml"], "missing.yaml: cannot read the pipeline file"),
+        (["run", "--pipeline", "passthrough-4", "--scenario", "nope"], "unknown scenario 'nope'"),
+        (["check", "/nonexistent-folder"], "/nonexistent-folder"),
+        (["frobnicate"], "Unexpected argument 'frobnicate'"),
+    ])
+    func badUsageIsTwoWithOneClearLine(arguments: [String], message: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 2, "\(arguments): \(r.stderr)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"), "\(r.stderr)")
+    }
+
+    @Test func harnessFailureIsThree() {
+        struct EngineDied: Error {}
+        #expect(Earshot.report(HarnessFailure(message: "x")) == 3)
+        #expect(Earshot.report(EngineDied()) == 3)
+        #expect(Earshot.report(InputError(file: "a.yaml", line: 3, "bad")) == 2)
+    }
+}
