@@ -11,6 +11,7 @@ import EarshotCore
 ///
 /// An `interruption` stops the reply being spoken: pending text is dropped and its remaining
 /// tokens are ignored until the next `endOfTurn` (or tokens of a later turn) starts a new one.
+/// A `flush` drops the reply under way: the LLM is about to start another.
 /// All events go on downstream, so playout hears of the interruption too.
 ///
 /// Real compute, `.measured`. espeak-ng is one instance per process behind one lock
@@ -61,6 +62,10 @@ public final class EspeakTTSStage: Stage {
         case .event(.endOfTurn):
             // A reply still streaming for this turn goes on; a finished or stopped one gives way.
             if stopped || frame.turn != turn { beginReply(turn: frame.turn) }
+            context.emit(frame)
+        case .event(.flush):
+            // The LLM is starting over (a second final for the turn): what it said so far is void.
+            beginReply(turn: frame.turn)
             context.emit(frame)
         default:
             context.emit(frame)

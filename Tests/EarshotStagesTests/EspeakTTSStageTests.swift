@@ -64,6 +64,18 @@ import Testing
         #expect(h.emitted.last?.turn == 2)
     }
 
+    /// A flush voids the text not yet spoken; the reply that follows it is spoken in full.
+    @Test func aFlushDropsTheReplyUnderWay() throws {
+        let h = StageHarness(EspeakTTSStage())
+        try h.feed(.text(TextChunk("Lisbon is", isFinal: false)))
+        try h.feed(.event(.flush))
+        try h.feed(.text(TextChunk(" warmer.", isFinal: true)))
+        let heard = Self.audio(h).reduce(Duration.zero) { $0 + $1.duration }
+        let alone = try EspeakSynthesizer.shared.synthesize("warmer.").duration
+        #expect(abs((heard - alone).milliseconds) < 60)
+        #expect(h.emitted.compactMap { $0.event } == [.flush])
+    }
+
     @Test func isRegisteredWithItsRate() throws {
         let d = try #require(StageRegistry.shared.descriptor(named: "tts-espeak"))
         #expect(d.role == .tts)
