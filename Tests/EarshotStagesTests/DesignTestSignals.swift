@@ -27,16 +27,16 @@ enum DesignTestSignals {
 }
 
 /// What reached it, for tests that look at the frames themselves; forwards everything.
-final class FrameLog: @unchecked Sendable {
+final class DuplexFrameLog: @unchecked Sendable {
     var frames: [Frame] = []
 }
 
-final class Recorder: Stage {
+final class DuplexRecorder: Stage {
     let name = "recorder"
     let consumes: FrameKinds = .all
     let produces: FrameKinds = .all
-    let log: FrameLog
-    init(_ log: FrameLog) { self.log = log }
+    let log: DuplexFrameLog
+    init(_ log: DuplexFrameLog) { self.log = log }
     func receive(_ frame: Frame, context: StageContext) {
         log.frames.append(frame)
         context.emit(frame)

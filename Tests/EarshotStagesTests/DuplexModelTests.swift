@@ -97,9 +97,9 @@ import Testing
     @Test func backchannelsDuringLongTurnsAreNotTakenForTheReply() throws {
         let scenario = DesignTestSignals.scenario(totalMs: 14000, turns: [(.turn, 1000, 9000, [], "reply")])
         let c = Self.model(backchannels: 2)
-        let log = FrameLog()
+        let log = DuplexFrameLog()
         let result = try VirtualRuntime(pipeline: .chain("duplex", [
-            StageSpec("duplex-model") { DuplexModel(c) }, StageSpec("recorder") { Recorder(log) },
+            StageSpec("duplex-model") { DuplexModel(c) }, StageSpec("recorder") { DuplexRecorder(log) },
         ]), scenarios: [scenario]).run()
         #expect(result.turns[0].outcome == .responded)
         #expect(result.turns[0].voiceToVoice == .milliseconds(Self.ceilTo(9160, 80) + 80 - 9000))
