@@ -88,8 +88,14 @@ public final class PocketSphinxDecoder: @unchecked Sendable {
     public static func checkOut(search: Search, modelDirectory: String) throws(PocketSphinxError) -> PocketSphinxDecoder {
         let key = poolKey(search, modelDirectory)
         if let decoder = idle.withLock({ $0[key]?.popLast() }) { return decoder }
-        return try PocketSphinxDecoder(search: search, modelDirectory: modelDirectory)
+        // One load at a time: sphinxbase keeps process-wide state (its logging, its argument
+        // tables) that loads on two threads would share; loads happen before a run starts.
+        return try loading.withLock { _ throws(PocketSphinxError) in
+            try PocketSphinxDecoder(search: search, modelDirectory: modelDirectory)
+        }
     }
+
+    private static let loading = Mutex(())
 
     /// Returns a decoder to the pool, its utterance (if any) ended, for the next session.
     public static func checkIn(_ decoder: PocketSphinxDecoder) {
