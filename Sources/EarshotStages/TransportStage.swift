@@ -232,10 +232,14 @@ public final class TransportStage: Stage {
             queue.removeAll()
             pending.removeAll()
             cut = nextSequence
+            // A clean cut: the encoder's look-ahead still holds the interrupted reply's last
+            // samples, and the next reply's first packet would carry them across the cut.
+            try? encoder?.reset()
         }
         context.schedule(after: configuration.network.delay) { [self] in
             context.emit(.event(event), turn: turn)
             if let cut {
+                try? decoder?.reset()
                 buffer.cut(before: cut)
                 tickScheduled = nil
                 scheduleTick(context: context)
