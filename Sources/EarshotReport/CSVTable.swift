@@ -16,10 +16,10 @@ struct CSVTable {
     let records: [(line: Int, fields: [String])]
     private let index: [String: Int]
 
-    /// Parses `text` and checks its header against `columns`: every one present, no other.
-    init(file: String, text: String, columns: [String]) throws {
+    /// Parses `bytes` (UTF-8) and checks the header against `columns`: every one present, no other.
+    init(file: String, bytes: [UInt8], columns: [String]) throws {
         self.file = file
-        var rows = try Self.parse(text, file: file)
+        var rows = try Self.parse(bytes, file: file)
         guard !rows.isEmpty else { throw InputError(file: file, line: 1, "empty file: expected a header row") }
         let head = rows.removeFirst()
         header = head.fields
@@ -46,72 +46,72 @@ struct CSVTable {
 
     func column(_ name: String) -> Int { index[name]! }
 
-    private static func parse(_ text: String, file: String) throws -> [(line: Int, fields: [String])] {
+    /// Works on bytes: every byte the grammar cares about is ASCII, and a UTF-8 sequence never
+    /// contains an ASCII byte, so fields can be cut from the bytes and decoded afterwards.
+    private static func parse(_ bytes: [UInt8], file: String) throws -> [(line: Int, fields: [String])] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         var rows: [(line: Int, fields: [String])] = []
         var fields: [String] = []
-        var field = ""
-        var line = 1
-        var rowLine = 1
-        var quoteLine = 1
-        var inQuotes = false
-        var afterQuote = false
-        var rowHasContent = false
-        var scalars = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        if text.unicodeScalars.first == "\u{FEFF}" { _ = scalars.next() }
+        var field: [UInt8] = []
+        var line = 1, rowLine = 1, quoteLine = 1
+        var inQuotes = false, afterQuote = false, rowStarted = false
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
 
-        func endRow() {
-            fields.append(field)
-            rows.append((rowLine, fields))
-            fields = []
-            field = ""
+        // Checked once for the whole file, so fields can be decoded without a check each.
+        guard String(bytes: bytes, encoding: .utf8) != nil else { throw InputError(file: file, "not UTF-8 text") }
+
+        func endField() {
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
             afterQuote = false
-            rowHasContent = false
         }
 
-        while let c = pending ?? scalars.next() {
-            pending = nil
+        while i < bytes.count {
+            let c = bytes[i]
+            i += 1
             if inQuotes {
-                if c == "\"" {
-                    let next = scalars.next()
-                    if next == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; afterQuote = true; pending = next }
+                if c == quote {
+                    if i < bytes.count && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false; afterQuote = true }
                 } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
+                    if c == lf { line += 1 }
+                    field.append(c)
                 }
                 continue
             }
             switch c {
-            case ",":
-                fields.append(field)
-                field = ""
-                afterQuote = false
-                rowHasContent = true
-            case "\r", "\n":
-                if c == "\r" {
-                    let next = scalars.next()
-                    if next != "\n" { pending = next }
+            case comma:
+                endField()
+                rowStarted = true
+            case cr, lf:
+                if c == cr && i < bytes.count && bytes[i] == lf { i += 1 }
+                if rowStarted || !field.isEmpty || afterQuote {
+                    endField()
+                    rows.append((rowLine, fields))
+                    fields = []
+                    rowStarted = false
                 }
-                if rowHasContent || !field.isEmpty || afterQuote || !fields.isEmpty { endRow() }
                 line += 1
                 rowLine = line
-            case "\"":
+            case quote:
                 guard field.isEmpty, !afterQuote else {
                     throw InputError(file: file, line: line, "stray quote inside an unquoted field (RFC 4180 quotes whole fields)")
                 }
                 inQuotes = true
                 quoteLine = line
-                rowHasContent = true
+                rowStarted = true
             default:
                 guard !afterQuote else {
                     throw InputError(file: file, line: line, "text after a closing quote; expected a comma or end of line")
                 }
-                field.unicodeScalars.append(c)
-                rowHasContent = true
+                field.append(c)
+                rowStarted = true
             }
         }
         if inQuotes { throw InputError(file: file, line: quoteLine, "quoted field never closed") }
-        if rowHasContent || !field.isEmpty || !fields.isEmpty { endRow() }
+        if rowStarted || !field.isEmpty || afterQuote {
+            endField()
+            rows.append((rowLine, fields))
+        }
         return rows
     }
 }

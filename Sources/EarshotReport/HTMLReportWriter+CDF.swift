@@ -44,11 +44,14 @@ extension HTMLReportWriter {
             s += SVG.text(x(b.value) + 4, top - 10 - Double(i) * 14, b.label, extra: #"class="budgettext""#)
         }
         for (design, values) in series where !values.isEmpty {
-            let n = Double(values.count)
+            let n = values.count
+            // Past a few thousand steps a curve is wider than its pixels: draw every k-th rank
+            // (always the last), which keeps the file small and the picture the same.
+            let ranks = n <= 2000 ? Array(1...n) : (1...2000).map { ($0 * n + 1999) / 2000 }
             var d = "M\(SVG.n(x(values[0]))) \(SVG.n(y(0)))"
-            for (i, v) in values.enumerated() {
-                if i > 0 { d += "H\(SVG.n(x(v)))" }
-                d += "V\(SVG.n(y(Double(i + 1) / n)))"
+            for (i, rank) in ranks.enumerated() {
+                if i > 0 { d += "H\(SVG.n(x(values[rank - 1])))" }
+                d += "V\(SVG.n(y(Double(rank) / Double(n))))"
             }
             d += "H\(SVG.n(right))"
             let color = color(design: design, in: report)

@@ -20,7 +20,10 @@ extension HTMLReportWriter {
             let y = top + Double(i) * rowHeight + rowHeight / 2
             let color = color(design: design, in: report)
             s += SVG.text(left - 8, y + 4, design, anchor: "end", extra: #"class="rowlabel""#)
-            for (j, v) in values.enumerated() {
+            // Every dot up to 400; past that an even sample of ranks, so big runs stay light.
+            let sorted = values.sorted()
+            let dots = sorted.count <= 400 ? sorted : (1...400).map { sorted[($0 * sorted.count + 399) / 400 - 1] }
+            for (j, v) in dots.enumerated() {
                 // A fixed spread, not random: the same report draws the same picture.
                 let dy = Double(j % 5 - 2) * 3
                 s += #"<circle cx="\#(SVG.n(x(v)))" cy="\#(SVG.n(y + dy))" r="3.5" fill="\#(color)" fill-opacity="0.55"><title>\#(SVGAxis.label(v)) ms</title></circle>"#

@@ -18,7 +18,10 @@ public struct JUnitReportWriter: ReportWriter {
         let failures = report.results.filter { !$0.pass }.count
         var x = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         x += #"<testsuites name="earshot \#(e(report.info.runID))" tests="\#(report.results.count)" failures="\#(failures)" errors="0" time="0">"# + "\n"
-        for design in report.designs {
+        // A gate naming a design the run lacks still gets its (failing) case.
+        var designs = report.designs
+        for r in report.results where !designs.contains(r.design) { designs.append(r.design) }
+        for design in designs {
             let cases = report.results.filter { $0.design == design }
             let suite = "earshot.\(design)"
             x += #"  <testsuite name="\#(e(suite))" tests="\#(cases.count)" failures="\#(cases.filter { !$0.pass }.count)" errors="0" skipped="0" time="0">"# + "\n"

@@ -49,9 +49,7 @@ public enum ReportReader {
     }
 
     static func table(_ file: URL, _ columns: [String]) throws -> CSVTable {
-        let data = try contents(of: file)
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError(file: file.relativePath, "not UTF-8 text") }
-        return try CSVTable(file: file.relativePath, text: text, columns: columns)
+        try CSVTable(file: file.relativePath, bytes: [UInt8](try contents(of: file)), columns: columns)
     }
 
     private static func contents(of file: URL) throws -> Data {

@@ -1,6 +1,8 @@
 import EarshotCore
 
 extension TurnRow {
+    static let segmentColumns = ReportSchema.segments.map { ($0, "\($0)_ms") }
+
     /// Cells in `ReportSchema.turnColumns` order.
     var csvFields: [String] {
         var cells = [
@@ -18,8 +20,8 @@ extension TurnRow {
 
     init(record r: CSVTable.Record) throws {
         var segments: [String: Duration] = [:]
-        for name in ReportSchema.segments {
-            if let d = try r.optionalMilliseconds("\(name)_ms") { segments[name] = d }
+        for (name, column) in Self.segmentColumns {
+            if let d = try r.optionalMilliseconds(column) { segments[name] = d }
         }
         let failure = r.string("failure")
         self.init(

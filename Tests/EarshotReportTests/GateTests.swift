@@ -92,6 +92,7 @@ import Testing
         ]), turns: turns, stages: [])
         #expect(report.results.map(\.design) == ["duplex", "dupelx"])
         #expect(report.results.map(\.pass) == [true, false])
+        #expect(JUnitReportWriter.render(report).contains(#"<testsuite name="earshot.dupelx" tests="1" failures="1""#))
     }
 
     @Test func exitCodes() {
