@@ -77,15 +77,9 @@ public struct HTMLReportWriter: ReportWriter {
         return """
         <h1>Earshot latency report</h1>
         <p class="facts">\(facts.joined(separator: " · "))</p>
-        <div class="verdict \(verdict)"><b>\(report.passed ? "PASS" : "FAIL")</b> \(e(Self.verdictDetail(report)))</div>
+        <div class="verdict \(verdict)"><b>\(report.passed ? "PASS" : "FAIL")</b> \(e(TerminalReportWriter.verdictDetail(report)))</div>
 
         """
-    }
-
-    /// The terminal verdict without its leading `PASS: ` / `FAIL: `, which the banner shows in bold.
-    static func verdictDetail(_ report: RunReport) -> String {
-        let v = TerminalReportWriter.verdict(report)
-        return v.firstIndex(of: ":").map { String(v[v.index($0, offsetBy: 2)...]) } ?? v
     }
 
     private func checks(_ report: RunReport) -> String {

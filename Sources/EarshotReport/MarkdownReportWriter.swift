@@ -22,7 +22,7 @@ public struct MarkdownReportWriter: ReportWriter {
         var md: [String] = []
         md.append("## Earshot \(report.passed ? "✅ PASS" : "❌ FAIL") · run `\(report.info.runID.replacingOccurrences(of: "`", with: "'"))`")
         md.append("")
-        md.append(c(TerminalReportWriter.verdict(report)) + (report.info.seed.map { " · seed \($0)" } ?? ""))
+        md.append(c(TerminalReportWriter.verdictDetail(report)) + (report.info.seed.map { " · seed \($0)" } ?? ""))
         md.append("")
 
         md.append("| design | turns | responded | missed | talked over | failed | n | p50 ms | p95 ms | p99 ms | max ms | budget | result |")

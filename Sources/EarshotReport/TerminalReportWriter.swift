@@ -52,6 +52,12 @@ public struct TerminalReportWriter: ReportWriter {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The verdict without its leading `PASS: ` / `FAIL: `, for reports that show that part as a badge.
+    static func verdictDetail(_ report: RunReport) -> String {
+        let v = verdict(report)
+        return v.firstIndex(of: ":").map { String(v[v.index($0, offsetBy: 2)...]) } ?? v
+    }
+
     /// `PASS: 4 checks within budget (2 designs, 80 turns)` or `FAIL: 1 of 4 checks failed: …`.
     public static func verdict(_ report: RunReport) -> String {
         let scope = "\(report.designs.count) design\(report.designs.count == 1 ? "" : "s"), \(report.turns.count) turns"
