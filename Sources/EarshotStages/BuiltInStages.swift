@@ -36,10 +36,13 @@ enum BuiltInStages {
                                help: "Voiced audio needed before speech counts as started (Pipecat VADParams start_secs 0.2)."),
                 StageParameter("stop_ms", .milliseconds, default: .number(200), range: 0...2_000,
                                help: "Unvoiced audio needed before speech counts as stopped (Pipecat 1.14 stop_secs 0.2); the event still sits where speech ended."),
+                StageParameter("charge", .text, default: .text("measured"), choices: ["measured", "free"],
+                               help: "measured: virtual time charges the engine's real ~10 µs per frame; free: not charged, so a design whose VAD cost is beside the point (a cloud server's) gives byte-identical virtual runs."),
             ]
         ) { args in
             try WebRtcVadStage(mode: args.integer("mode"), windowMilliseconds: args.integer("frame_ms"),
-                               start: args.duration("start_ms"), stop: args.duration("stop_ms"))
+                               start: args.duration("start_ms"), stop: args.duration("stop_ms"),
+                               timing: args.text("charge") == "free" ? .modelled : .measured)
         },
         StageDescriptor(
             name: "vad-energy", role: .vad,

@@ -9,12 +9,13 @@ public final class WebRtcVadStage: Stage {
     public let name = "vad-webrtc"
     public let consumes: FrameKinds = .audio
     public let produces: FrameKinds = [.audio, .event]
-    public let timing: StageTiming = .measured
+    public let timing: StageTiming
     private let vad: WebRtcVad
     private var segmenter: SpeechSegmenter
 
     public init(mode: Int = 3, windowMilliseconds: Int = 20, start: Duration = .milliseconds(200),
-                stop: Duration = .milliseconds(200)) throws {
+                stop: Duration = .milliseconds(200), timing: StageTiming = .measured) throws {
+        self.timing = timing
         vad = try WebRtcVad(mode: mode, windowMilliseconds: windowMilliseconds)
         segmenter = SpeechSegmenter(startAfter: start, stopAfter: stop)
     }
