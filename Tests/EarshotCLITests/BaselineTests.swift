@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+/// The committed baseline (Reports/baseline) is what the current code produces: a change in the
+/// numbers is a visible, deliberate baseline update, not a drift.
+@Suite struct BaselineTests {
+    static let baseline = CLI.root.appendingPathComponent("Reports/baseline/summary.csv")
+    static let modelled = ["cascade-cloud", "duplex-moshi"]
+
+    static func rows(_ file: URL, design: String) throws -> [String] {
+        try String(contentsOf: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+            .filter { $0.split(separator: ",").dropFirst().first.map(String.init) == design }
+    }
+
+    @Test func theDefaultComparisonReproducesTheBaseline() throws {
+        let out = CLI.temporaryFolder()
+        let run = try CLI.run(["compare", "--seed", "1", "--out", out, "--quiet"])
+        #expect(run.status == 1, "the default designs miss the 300 ms budget; the verdict says so: \(run.stdout)\(run.stderr)")
+        let summary = URL(fileURLWithPath: out).appendingPathComponent("summary.csv")
+        for design in Self.modelled {
+            let want = try Self.rows(Self.baseline, design: design)
+            #expect(!want.isEmpty)
+            #expect(try Self.rows(summary, design: design) == want, "\(design) moved: update Reports/baseline deliberately")
+        }
+        // Real engines are charged their wall time: within 10% of the baseline, not to the byte.
+        let check = try CLI.run(["check", out, "--baseline", Self.baseline.path, "--tolerance", "10%", "--budget-ms", "100000"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+}
