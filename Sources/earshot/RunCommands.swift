@@ -67,8 +67,8 @@ extension Earshot {
         @Option(help: "Voice-to-voice budget, ms (default: the run's own).")
         var budgetMs: Double?
 
-        @Option(help: "Percentile the budget gate reads: p50, p90, p95 or p99 (default: the run's own).")
-        var gate: String?
+        @Option(help: "Percentile the budget gate reads (default: the run's own).")
+        var gate: Percentile?
 
         @Option(help: "Baseline summary.csv to compare against.")
         var baseline: String?
@@ -77,9 +77,6 @@ extension Earshot {
         var tolerance = "10%"
 
         func validate() throws {
-            if let gate, Percentile(rawValue: gate) == nil {
-                throw ValidationError("--gate must be one of \(Percentile.allCases.map(\.rawValue).joined(separator: ", ")), got \(gate)")
-            }
             if let budgetMs, budgetMs <= 0 { throw ValidationError("--budget-ms must be > 0, got \(budgetMs)") }
             guard toleranceValue != nil else { throw ValidationError("--tolerance must be a percentage like 10%, got \(tolerance)") }
         }
@@ -95,7 +92,7 @@ extension Earshot {
             var report = try ReportReader.read(URL(fileURLWithPath: folder, isDirectory: true))
             var gates = report.info.gates
             if budgetMs != nil || gate != nil || gates.isEmpty {
-                let p = Percentile(rawValue: gate ?? gates.first?.percentile?.rawValue ?? "p95")!
+                let p = gate ?? gates.first?.percentile ?? .p95
                 let budget = budgetMs.map { Duration.microseconds(Int64(($0 * 1000).rounded())) } ?? report.info.budget ?? Gate.defaultBudget
                 gates = [Gate(.voiceToVoice, p, budget: budget)]
             }

@@ -7,6 +7,8 @@ enum ClockMode: String, ExpressibleByArgument, CaseIterable {
     case virtual, realtime
 }
 
+extension Percentile: ExpressibleByArgument {}
+
 /// The options `run` and `compare` share: what to play, on which clock, against which budget,
 /// and where the reports go.
 struct RunOptions: ParsableArguments {
@@ -27,8 +29,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Voice-to-voice budget, ms.")
     var budgetMs: Double = 300
 
-    @Option(help: "Percentile the budget gate reads: p50, p90, p95 or p99.")
-    var gate = "p95"
+    @Option(help: "Percentile the budget gate reads.")
+    var gate: Percentile = .p95
 
     @Option(help: "Run only shard i of n (1-based, e.g. 2/4): a contiguous block of the sessions; `earshot merge` combines shards.")
     var shard: String?
@@ -51,9 +53,6 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         guard sessions > 0 else { throw ValidationError("--sessions must be at least 1, got \(sessions)") }
         guard budgetMs > 0 else { throw ValidationError("--budget-ms must be > 0, got \(budgetMs)") }
-        guard Percentile(rawValue: gate) != nil else {
-            throw ValidationError("--gate must be one of \(Percentile.allCases.map(\.rawValue).joined(separator: ", ")), got \(gate)")
-        }
         _ = try shardSpec()
     }
 
@@ -68,6 +67,6 @@ struct RunOptions: ParsableArguments {
     }
 
     var gates: [Gate] {
-        [Gate(.voiceToVoice, Percentile(rawValue: gate)!, budget: .microseconds(Int64((budgetMs * 1000).rounded())))]
+        [Gate(.voiceToVoice, gate, budget: .microseconds(Int64((budgetMs * 1000).rounded())))]
     }
 }

@@ -1,0 +1,22 @@
+import Testing
+
+/// Help text is documentation: every command teaches with an example, and enumerated options
+/// list their values and default.
+@Suite struct HelpTests {
+    @Test(arguments: ["run", "compare", "check", "merge", "report", "stages", "codec"])
+    func everyCommandShowsAnExample(command: String) throws {
+        let r = try CLI.run([command, "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Example:"), "\(command) --help: \(r.stdout)")
+        #expect(r.stdout.contains("earshot \(command)"))
+    }
+
+    @Test func runListsItsChoicesAndDefaults() throws {
+        // The help screen wraps at the terminal width: compare with the wrapping undone.
+        let help = try CLI.run(["run", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("(values: virtual, realtime; default: virtual)"))
+        #expect(help.contains("(values: p50, p90, p95, p99; default: p95)"))
+        #expect(help.contains("--budget-ms <budget-ms>"))
+        #expect(help.contains("(default: 300.0)"))
+    }
+}
