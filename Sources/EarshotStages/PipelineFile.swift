@@ -29,22 +29,27 @@ public struct PipelineFile: Sendable {
     static let entryKeys = ["stage", "id", "source"]
 
     /// Loads a preset by name, or a file when `nameOrPath` names one (or ends in .yaml/.yml).
-    public static func load(_ nameOrPath: String, registry: StageRegistry = .shared) throws -> PipelineFile {
+    /// `overrides` sets a parameter on every stage that declares it, over what the file says
+    /// (`["network": "4g"]` puts both transport legs on 4G); values are checked like YAML values.
+    public static func load(_ nameOrPath: String, registry: StageRegistry = .shared,
+                            overrides: [String: String] = [:]) throws -> PipelineFile {
         let isPath = nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/")
         if isPath || FileManager.default.fileExists(atPath: nameOrPath) {
             let url = URL(fileURLWithPath: nameOrPath)
             guard let text = try? String(contentsOf: url, encoding: .utf8) else {
                 throw InputError(file: nameOrPath, "cannot read the pipeline file (no such file, or not UTF-8 text)")
             }
-            return try parse(text, file: nameOrPath, registry: registry)
+            return try parse(text, file: nameOrPath, registry: registry, overrides: overrides)
         }
         guard let url = Presets.url(named: nameOrPath) else {
             throw InputError("unknown pipeline '\(nameOrPath)' (presets: \(Presets.names.joined(separator: ", ")); or give a .yaml file)")
         }
-        return try parse(try String(contentsOf: url, encoding: .utf8), file: "Presets/\(nameOrPath).yaml", registry: registry)
+        return try parse(try String(contentsOf: url, encoding: .utf8), file: "Presets/\(nameOrPath).yaml", registry: registry,
+                         overrides: overrides)
     }
 
-    public static func parse(_ yaml: String, file: String, registry: StageRegistry = .shared) throws -> PipelineFile {
+    public static func parse(_ yaml: String, file: String, registry: StageRegistry = .shared,
+                             overrides: [String: String] = [:]) throws -> PipelineFile {
         guard let root = try YAMLFields.compose(yaml, file: file) else {
             throw InputError(file: file, line: 1, "empty pipeline (expected keys: \(topKeys.joined(separator: ", ")))")
         }
@@ -66,17 +71,18 @@ public struct PipelineFile: Sendable {
                     guard let entries = branch.sequence, !entries.isEmpty else {
                         throw InputError(file: file, line: branch.mark?.line ?? line, "a parallel branch must be a non-empty list of stages")
                     }
-                    specs.append(try entries.map { try stage($0, file: file, registry: registry, sources: &sources) })
+                    specs.append(try entries.map { try stage($0, file: file, registry: registry, overrides: overrides, sources: &sources) })
                 }
                 steps.append(.parallel(specs))
             } else {
-                steps.append(.stage(try stage(node, file: file, registry: registry, sources: &sources)))
+                steps.append(.stage(try stage(node, file: file, registry: registry, overrides: overrides, sources: &sources)))
             }
         }
         return PipelineFile(pipeline: Pipeline(name: name.value, steps: steps), description: description, sources: sources)
     }
 
-    private static func stage(_ node: Node, file: String, registry: StageRegistry, sources: inout [String: String]) throws -> StageSpec {
+    private static func stage(_ node: Node, file: String, registry: StageRegistry, overrides: [String: String],
+                              sources: inout [String: String]) throws -> StageSpec {
         let line = node.mark?.line ?? 1
         guard let mapping = node.mapping, let nameNode = mapping["stage"], let name = nameNode.scalar?.string else {
             throw InputError(file: file, line: line, "a stage entry needs 'stage: NAME' (or 'parallel:')")
@@ -91,7 +97,13 @@ public struct PipelineFile: Sendable {
         if let source = try fields.optionalText("source") { sources[id] = source.value }
         var values: [String: StageArgument] = [:]
         for p in descriptor.parameters {
-            if fields.has(p.name) {
+            if let value = overrides[p.name] {
+                do {
+                    values[p.name] = try argument(.scalar(.init(value)), for: p, line: 0, file: "", stage: name)
+                } catch let error as InputError {
+                    throw InputError("--\(p.name.replacingOccurrences(of: "_", with: "-")) \(value): \(error.message)")
+                }
+            } else if fields.has(p.name) {
                 values[p.name] = try argument(fields.value(p.name), for: p, line: fields.line(of: p.name), file: file, stage: name)
             } else if let d = p.defaultValue {
                 values[p.name] = d

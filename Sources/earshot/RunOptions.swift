@@ -32,6 +32,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Percentile the budget gate reads.")
     var gate: Percentile = .p95
 
+    @Option(help: "Put every transport leg on this network (none, lan, wifi, 4g, congested), over what the pipeline says.")
+    var network: String?
+
     @Option(help: "Run only shard i of n (1-based, e.g. 2/4): a contiguous block of the sessions; `earshot merge` combines shards.")
     var shard: String?
 

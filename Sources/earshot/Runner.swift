@@ -12,7 +12,8 @@ struct Runner {
 
     func run() throws {
         let scenarios = try loadScenarios()
-        let files = try pipelines.map { try PipelineFile.load($0) }
+        let overrides = options.network.map { ["network": $0] } ?? [:]
+        let files = try pipelines.map { try PipelineFile.load($0, overrides: overrides) }
         var configuration = RunConfiguration()
         configuration.seed = options.seed
         configuration.sessionsPerScenario = options.sessions
@@ -48,6 +49,7 @@ struct Runner {
         var parameters = ["mode": options.mode.rawValue, "pipelines": pipelines.joined(separator: ","),
                           "scenarios": scenarios.map(\.name).joined(separator: ",")]
         if let shard = options.shard { parameters["shard"] = shard }
+        if let network = options.network { parameters["network"] = network }
         let info = RunInfo(runID: "earshot-seed\(options.seed)", configuration: configuration,
                            budget: .microseconds(Int64((options.budgetMs * 1000).rounded())), gates: options.gates,
                            parameters: parameters, versions: ["earshot": Earshot.version])

@@ -85,3 +85,20 @@ import Testing
             throws: { ($0 as? InputError)?.line == 3 }
     }
 }
+
+@Suite struct PipelineOverrideTests {
+    /// `--network 4g` reaches every stage that declares a `network` parameter, over the preset's own.
+    @Test func anOverrideSetsTheParameterOnEveryStageThatHasIt() throws {
+        let yaml = "name: t\nstages:\n  - {stage: uplink, network: wifi}\n  - {stage: delay, delay: 5}\n  - {stage: downlink}\n"
+        func uplinkDelay(_ overrides: [String: String]) throws -> Duration {
+            let pipeline = try PipelineFile.parse(yaml, file: "t.yaml", overrides: overrides).pipeline
+            let turn = try #require(try VirtualRuntime(pipeline: pipeline, scenarios: [DelayStageTests.toneScenario()]).run().turns.first)
+            return try #require(turn.marks[.uplink]) - turn.userEnd
+        }
+        // The 4G profile's one-way delay is longer than good Wi-Fi's, so the uplink mark moves later.
+        #expect(try uplinkDelay(["network": "4g"]) > uplinkDelay([:]))
+        #expect { try PipelineFile.parse(yaml, file: "t.yaml", overrides: ["network": "moon"]) } throws: {
+            ($0 as? InputError)?.description == "--network moon: uplink.network must be one of: none, lan, wifi, 4g, congested; got 'moon'"
+        }
+    }
+}
