@@ -129,5 +129,7 @@ enum BuiltInStages {
         },
         // Parametric models, duplex, transport
         sttParametric, llmScripted, ttsParametric, duplexModel, uplink, downlink,
+        // Out of process, any language
+        process,
     ]
 }

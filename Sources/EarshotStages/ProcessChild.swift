@@ -1,0 +1,159 @@
+import EarshotCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One running plug-in process: its pipes, and line I/O with deadlines.
+///
+/// Everything here runs on the owning stage's context (its serial queue, or the virtual
+/// scheduler); replies are read by `poll`-with-timeout on that same context rather than by a reader
+/// thread, so no state is shared across threads and nothing needs a lock. The one other thread is
+/// the stderr forwarder, which owns its descriptor and buffer outright.
+final class ProcessChild {
+    enum Read: Equatable {
+        case line(String)
+        case closed
+        case timedOut
+    }
+
+    let process: Process
+    private let input: Pipe
+    private let output: Pipe
+    private var buffer: [UInt8] = []
+
+    /// Writing to a child that has died must come back as EPIPE, not kill the harness with SIGPIPE.
+    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    /// Starts `command` (looked up on PATH unless it contains a slash) with `arguments`; its stderr
+    /// is copied line by line to ours, each line prefixed with `label`.
+    init(command: String, arguments: [String], label: String) throws {
+        _ = Self.ignoreSIGPIPE
+        guard let executable = Self.resolve(command) else {
+            throw StageFailure(stage: label, reason: "cannot start '\(command)': not found on PATH")
+        }
+        process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        input = Pipe()
+        output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw StageFailure(stage: label, reason: "cannot start '\(command)': \(error.localizedDescription)")
+        }
+        Self.forwardStderr(errors.fileHandleForReading, prefix: "[\(label)] ")
+    }
+
+    deinit { stop() }
+
+    static func resolve(_ command: String) -> URL? {
+        if command.contains("/") {
+            return FileManager.default.isExecutableFile(atPath: command) ? URL(fileURLWithPath: command) : nil
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(command)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
+        }
+        return nil
+    }
+
+    /// The forwarder thread owns `handle` and its partial line; it ends at the child's EOF.
+    private static func forwardStderr(_ handle: FileHandle, prefix: String) {
+        let fd = handle.fileDescriptor
+        let thread = Thread {
+            _ = handle  // keeps the descriptor open as long as the thread reads it
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            func flush(_ line: ArraySlice<UInt8>) {
+                let text = prefix + String(decoding: line, as: UTF8.self) + "\n"
+                FileHandle.standardError.write(Data(text.utf8))
+            }
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                pending += chunk[0..<n]
+                while let nl = pending.firstIndex(of: 10) {
+                    flush(pending[..<nl])
+                    pending.removeSubrange(...nl)
+                }
+            }
+            if !pending.isEmpty { flush(pending[...]) }
+        }
+        thread.name = "earshot.plugin-stderr"
+        thread.start()
+    }
+
+    /// Writes one message and its newline; false when the child has gone (EPIPE).
+    func write(line: String) -> Bool {
+        var bytes = Array(line.utf8)
+        bytes.append(10)
+        let fd = input.fileHandleForWriting.fileDescriptor
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    /// The next line from the child's stdout, waiting no later than `deadline`.
+    func readLine(before deadline: ContinuousClock.Instant) -> Read {
+        let fd = output.fileHandleForReading.fileDescriptor
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            if let nl = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<nl], as: UTF8.self)
+                buffer.removeSubrange(...nl)
+                return .line(line)
+            }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return .timedOut }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = Int32(min(Int64(Int32.max), (left.nanoseconds + 999_999) / 1_000_000))
+            let ready = poll(&p, 1, ms)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return .closed
+            }
+            if ready == 0 { continue }
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65_536) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return .closed }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    /// How the child ended, once it has; waits up to `grace` for it.
+    func exitDescription(grace: Duration = .milliseconds(200)) -> String {
+        let until = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < until { usleep(1_000) }
+        guard !process.isRunning else { return "still running" }
+        return process.terminationReason == .uncaughtSignal
+            ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+    }
+
+    /// Asks politely (closing stdin is the child's cue to finish), then terminates; always reaps.
+    func stop(grace: Duration = .milliseconds(200)) {
+        try? input.fileHandleForWriting.close()
+        let until = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < until { usleep(1_000) }
+        if process.isRunning {
+            process.terminate()
+            let hard = ContinuousClock.now + .seconds(1)
+            while process.isRunning && ContinuousClock.now < hard { usleep(1_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        if !process.isRunning { process.waitUntilExit() }
+    }
+}

@@ -1,0 +1,150 @@
+import EarshotCore
+import Foundation
+
+/// A stage served by a child process in any language, over line-delimited JSON on its
+/// stdin/stdout (Scripts/stages/PROTOCOL.md).
+///
+/// Request/response per frame: the harness writes one frame and reads the child's reply — frames,
+/// marks, an error — up to `done`, all inside `receive`. The stage is `.measured`, so virtual time
+/// charges the child's real round trip and a real-time run sees it as compute, and because the
+/// reply is read on the stage's own context (a `poll` with the timeout, not a reader thread
+/// calling back) the stage is never touched off its queue. A mark is stamped with `context.now`
+/// when the harness reads it: a slow plug-in is measured, not trusted.
+///
+/// A child that dies, outstays `timeout` on one reply, or writes a line that is not the protocol
+/// fails that frame's turn with the reason; it is stopped, the rest of that turn's frames are
+/// dropped, and a fresh child is started for the next turn, so the run goes on.
+public final class ProcessStage: Stage {
+    public let name = "process"
+    public let consumes: FrameKinds
+    public let produces: FrameKinds
+    public var timing: StageTiming { .measured }
+    /// The role the child declared in `ready`.
+    public let role: String
+
+    public let command: String
+    public let arguments: [String]
+    public let timeout: Duration
+    let sampleRate: Int
+
+    private var child: ProcessChild?
+    private var session = 0
+    private var label = "process"
+    /// The turn whose child failed: its remaining frames are dropped rather than fed to a new child.
+    private var failedTurn: Int?
+
+    /// Starts the child and reads its `ready`, so a plug-in that will not start or speak the
+    /// protocol is an error when the pipeline loads, not in the middle of a run.
+    public init(command: String, arguments: [String] = [], timeout: Duration = .seconds(5), sampleRate: Int = 16_000) throws {
+        self.command = command
+        self.arguments = arguments
+        self.timeout = timeout
+        self.sampleRate = sampleRate
+        let (child, ready) = try Self.start(command: command, arguments: arguments, label: "process", session: 0,
+                                            sampleRate: sampleRate, timeout: timeout)
+        self.child = child
+        consumes = ready.consumes
+        produces = ready.produces
+        role = ready.role
+    }
+
+    /// A child serves one session, so one greeted for another session (the probe made at load time
+    /// greets session 0) is replaced by one greeted with this session's number.
+    public func started(context: StageContext) {
+        label = context.stageName
+        if context.session != session {
+            session = context.session
+            child?.stop()
+            child = nil
+        }
+    }
+
+    public func finished(context: StageContext) {
+        if let child {
+            _ = child.write(line: ProcessMessage.shutdown)
+            child.stop()
+        }
+        child = nil
+    }
+
+    deinit {
+        if let child { _ = child.write(line: ProcessMessage.shutdown) }
+    }
+
+    public func receive(_ frame: Frame, context: StageContext) throws {
+        if let failedTurn, failedTurn == frame.turn { return }
+        failedTurn = nil
+        guard let line = ProcessMessage.line(for: frame) else { return context.emit(frame) }
+        do {
+            try exchange(line, context: context)
+        } catch {
+            child?.stop()
+            child = nil
+            failedTurn = frame.turn
+            context.fail(turn: frame.turn, reason: (error as? StageFailure)?.reason ?? "\(error)")
+        }
+    }
+
+    private func exchange(_ line: String, context: StageContext) throws {
+        let child = try self.child ?? restart()
+        let deadline = ContinuousClock.now + timeout
+        guard child.write(line: line) else {
+            throw Failure("child exited (\(child.exitDescription())) before taking the frame")
+        }
+        while true {
+            switch child.readLine(before: deadline) {
+            case .timedOut:
+                throw Failure("timed out: no done within \(Int(timeout.milliseconds)) ms")
+            case .closed:
+                throw Failure("child exited (\(child.exitDescription())) before done")
+            case .line(let reply):
+                switch try ProcessMessage.reply(reply) {
+                case .done: return
+                case .frame(let payload, let turn): context.emit(payload, turn: turn)
+                case .mark(let name, let turn): context.mark(Mark(name), turn: turn)
+                case .error(let reason, let turn): context.fail(turn: turn, reason: reason)
+                }
+            }
+        }
+    }
+
+    private func restart() throws -> ProcessChild {
+        let (child, ready) = try Self.start(command: command, arguments: arguments, label: label, session: session,
+                                            sampleRate: sampleRate, timeout: timeout)
+        guard ready.consumes == consumes, ready.produces == produces else {
+            child.stop()
+            throw Failure("restarted child declared consumes \(ready.consumes), produces \(ready.produces); first said \(consumes), \(produces)")
+        }
+        self.child = child
+        return child
+    }
+
+    private static func start(command: String, arguments: [String], label: String, session: Int, sampleRate: Int,
+                              timeout: Duration) throws -> (ProcessChild, ProcessMessage.Ready) {
+        let child = try ProcessChild(command: command, arguments: arguments, label: label)
+        let what = ([command] + arguments).joined(separator: " ")
+        guard child.write(line: ProcessMessage.hello(session: session, sampleRate: sampleRate)) else {
+            throw StageFailure(stage: label, reason: "'\(what)' exited (\(child.exitDescription())) before hello")
+        }
+        switch child.readLine(before: ContinuousClock.now + timeout) {
+        case .line(let line):
+            do {
+                return (child, try ProcessMessage.ready(line))
+            } catch {
+                child.stop()
+                throw StageFailure(stage: label, reason: "'\(what)': \(error)")
+            }
+        case .closed:
+            throw StageFailure(stage: label, reason: "'\(what)' exited (\(child.exitDescription())) without answering hello")
+        case .timedOut:
+            child.stop()
+            throw StageFailure(stage: label, reason: "'\(what)' timed out: no ready within \(Int(timeout.milliseconds)) ms")
+        }
+    }
+
+    /// A turn's failure reason, as the report shows it.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}

@@ -1,0 +1,132 @@
+import EarshotCore
+import EarshotStages
+import Foundation
+import Testing
+
+/// The out-of-process stage against the example children in Scripts/stages.
+@Suite(.enabled(if: PluginChildren.hasPython, "python3 is not on PATH: the plug-in children are Python scripts"))
+struct ProcessStageTests {
+    static let scripts = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scripts/stages")
+
+    static func script(_ name: String) -> String { scripts.appendingPathComponent(name).path }
+
+    static func child(_ name: String, _ args: String..., timeout: Duration = .seconds(5)) throws -> ProcessStage {
+        try ProcessStage(command: "python3", arguments: [script(name)] + args, timeout: timeout)
+    }
+
+    static func text(_ s: String) -> Frame.Payload { .text(TextChunk(s, isFinal: false)) }
+
+    @Test func handshakeDeclaresTheChildsKindsAndFramesRoundTrip() throws {
+        let stage = try Self.child("passthrough.py")
+        #expect(stage.role == "utility")
+        #expect(stage.consumes == [.audio, .text, .event])
+        #expect(stage.produces == [.audio, .text, .event])
+        #expect(stage.timing == .measured)
+
+        let h = StageHarness(stage)
+        let n = 320
+        var samples: [Float] = (0..<(2 * n)).map { i in
+            let scale: Float = i % 2 == 0 ? 0.9 : -0.3
+            return Float(sin(Double(i) * 0.07)) * scale
+        }
+        samples += [1, -1]
+        let audio = AudioChunk(samples: samples, sampleRate: 16_000, channels: 2)
+        try h.feed(.audio(audio), turn: 3)
+        try h.feed(.text(TextChunk("héllo \"world\"\n", isFinal: true)), turn: 4)
+        for (i, e) in [Event.speechStarted, .speechStopped, .endOfTurn, .interruption, .flush, .custom("barge_hint")].enumerated() {
+            try h.feed(.event(e), turn: 5 + i)
+        }
+        try h.feed(.encoded(EncodedPacket(payload: [1, 2], sequence: 0, sampleCount: 320, sampleRate: 16_000)), turn: 11)
+
+        #expect(h.emitted.map(\.turn) == Array(3...11))
+        let back = try #require(h.emitted[0].audio)
+        #expect(back.sampleRate == 16_000 && back.channels == 2 && back.samples.count == samples.count)
+        #expect(zip(back.samples, samples).allSatisfy { abs($0 - $1) <= 1.0 / 32_768 })
+        #expect(h.emitted[1].text == TextChunk("héllo \"world\"\n", isFinal: true))
+        #expect(h.emitted[2...7].map(\.event) == [.speechStarted, .speechStopped, .endOfTurn, .interruption, .flush, .custom("barge_hint")])
+        // The protocol has no encoded packets, so the stage forwards them untouched.
+        #expect(h.emitted[8].packet?.payload == [1, 2])
+        #expect(h.finish().isClean)
+    }
+
+    @Test func aChildThatDiesFailsItsTurnAndIsRestartedForTheNext() throws {
+        let h = StageHarness(try Self.child("faulty.py", "exit", "2"))
+        try h.feed(Self.text("a"), turn: 1)
+        try h.feed(Self.text("b"), turn: 2)
+        try h.feed(Self.text("c"), turn: 2)
+        try h.feed(Self.text("d"), turn: 3)
+        #expect(h.emitted.map(\.text?.text) == ["a", "d"])
+        let failure = try #require(h.failures[2])
+        #expect(failure.stage == "process")
+        #expect(failure.reason.contains("child exited (exit status 3)"), "\(failure.reason)")
+        #expect(h.failures.keys.sorted() == [2])
+    }
+
+    @Test func aChildThatHangsPastTheTimeoutFailsTheTurn() throws {
+        let h = StageHarness(try Self.child("faulty.py", "hang", "1", timeout: .milliseconds(300)))
+        let start = ContinuousClock.now
+        try h.feed(Self.text("a"), turn: 1)
+        let waited = ContinuousClock.now - start
+        #expect(waited >= .milliseconds(300) && waited < .seconds(3), "\(waited)")
+        #expect(h.failures[1]?.reason.contains("timed out") == true, "\(String(describing: h.failures[1]))")
+        try h.feed(Self.text("b"), turn: 2)
+        #expect(h.emitted.map(\.text?.text) == ["b"])
+        #expect(h.failures.keys.sorted() == [1])
+    }
+
+    @Test func aMalformedLineFailsTheTurnQuotingIt() throws {
+        let h = StageHarness(try Self.child("faulty.py", "garbage", "1"))
+        try h.feed(Self.text("a"), turn: 1)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("malformed line from child"), "\(reason)")
+        #expect(reason.contains("this is {not json"), "\(reason)")
+        try h.feed(Self.text("b"), turn: 2)
+        #expect(h.emitted.map(\.text?.text) == ["b"])
+    }
+
+    @Test func anErrorMessageFailsTheTurnAndTheChildCarriesOn() throws {
+        let h = StageHarness(try Self.child("faulty.py", "error", "1"))
+        try h.feed(Self.text("a"), turn: 1)
+        try h.feed(Self.text("b"), turn: 2)
+        #expect(h.failures[1]?.reason == "model refused")
+        #expect(h.emitted.map(\.text?.text) == ["a", "b"])
+    }
+
+    @Test func aCommandThatCannotStartIsAnErrorAtOnce() {
+        #expect { try ProcessStage(command: "earshot-no-such-plugin") } throws: {
+            "\($0)".contains("cannot start 'earshot-no-such-plugin': not found on PATH")
+        }
+        #expect { try ProcessStage(command: "python3", arguments: ["-c", "print('hi')"]) } throws: {
+            "\($0)".contains("malformed line from child (not a JSON object): hi")
+        }
+    }
+
+    @Test func aYAMLPipelineMeasuresTheChildsDelayInVirtualTime() throws {
+        let yaml = """
+            name: plugin
+            stages:
+              - {stage: process, command: python3, args: "\(Self.script("fixed_delay.py")) 50"}
+            """
+        let pipeline = try PipelineFile.parse(yaml, file: "plugin.yaml").pipeline
+        let scenario = EngineTestSupport.voiced(totalMs: 1_500, turns: [[300..<700], [1_000..<1_300]])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        let rows = result.stages.filter { $0.stage == "process" }
+        #expect(rows.count == 2)
+        for row in rows {
+            let latency = try #require(row.latency)
+            // The child sleeps 50 ms on each turn's first frame; its real round trip is charged.
+            #expect(latency >= .milliseconds(50) && latency < .seconds(2), "turn \(row.turn): \(latency)")
+        }
+        for turn in result.turns {
+            #expect(turn.failure == nil)
+            #expect(turn.marks[Mark("plugin_reply")] != nil, "turn \(turn.turn)")
+        }
+    }
+}
+
+enum PluginChildren {
+    static let hasPython = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        .contains { FileManager.default.isExecutableFile(atPath: "\($0)/python3") }
+}
