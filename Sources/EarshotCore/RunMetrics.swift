@@ -26,13 +26,17 @@ public struct RunMetrics: Sendable, Equatable {
 
     /// Voice-to-voice counts for turns that expect a reply and got an audible one in time
     /// (responded, talked over, interrupted); missed and failed turns have no latency to count,
-    /// and show in the outcome counts instead.
+    /// and show in the outcome counts instead. Breakdown segments count only for answers that
+    /// came after the user finished.
     public mutating func record(_ t: TurnResult) {
         outcomes[t.design, default: [:]][t.outcome, default: 0] += 1
         if t.kind != .backchannel, [.responded, .talkedOver, .interrupted].contains(t.outcome), let v2v = t.voiceToVoice {
             latencies[Key(design: t.design, metric: "voice_to_voice"), default: LatencyHistogram()].record(v2v)
-            for segment in t.breakdown {
-                latencies[Key(design: t.design, metric: segment.name), default: LatencyHistogram()].record(segment.duration)
+            // A talked-over turn's marks straddle user_end, so its segments are no latencies to pool.
+            if t.outcome != .talkedOver {
+                for segment in t.breakdown {
+                    latencies[Key(design: t.design, metric: segment.name), default: LatencyHistogram()].record(segment.duration)
+                }
             }
         }
         if let stop = t.stopLatency {

@@ -39,7 +39,10 @@ public struct Summary: Sendable, Equatable {
         for t in turns {
             if t.countsLatency, let v2v = t.voiceToVoice {
                 histograms[.voiceToVoice, default: LatencyHistogram()].record(v2v)
-                for (name, d) in t.breakdown { histograms[.segment(name), default: LatencyHistogram()].record(d) }
+                // A talked-over turn's marks straddle user_end, so its segments are no latencies to pool.
+                if t.outcome != .talkedOver {
+                    for (name, d) in t.breakdown { histograms[.segment(name), default: LatencyHistogram()].record(d) }
+                }
             }
             if let stop = t.stopLatency { histograms[.stopLatency, default: LatencyHistogram()].record(stop) }
         }

@@ -64,3 +64,21 @@ import Testing
         #expect(m.latencies[.init(design: "d", metric: "stt_final")]?.percentile(50) == .milliseconds(100))
     }
 }
+
+@Suite struct RunMetricsTalkOverTests {
+    /// A talked-over turn counts in voice-to-voice (negative) but not in the breakdown segments,
+    /// whose marks straddle user_end there.
+    @Test func talkOverSegmentsStayOutOfTheSegmentStatistics() throws {
+        let scenario = Synthetic.scenario(totalMs: 4000, turns: [(.turn, 1000, 2000)])
+        let pipeline = Pipeline.chain("eager", [
+            StageSpec("eager") {
+                TestDelay("eager", consumes: .audio, produces: .audio, delay: .fixed(.milliseconds(300)), mark: .ttsFirstAudio) {
+                    $0.turn == 1 && $0.emittedAt == .milliseconds(1020) ? .audio(Synthetic.chunk(ms: 100)) : nil
+                }
+            },
+        ])
+        let m = RunMetrics(turns: try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run().turns)
+        #expect(m.latencies[.init(design: "eager", metric: "voice_to_voice")]?.percentile(50) == .milliseconds(-680))
+        #expect(m.latencies[.init(design: "eager", metric: "tts_first_audio")] == nil)
+    }
+}
