@@ -113,7 +113,12 @@ public struct PipelineFile: Sendable {
         }
         let args = StageArguments(values)
         // Make one now so a factory's own complaint (an engine that will not start) surfaces at load time.
-        _ = try descriptor.make(args)
+        do {
+            _ = try descriptor.make(args)
+        } catch let error as InputError where error.file == nil {
+            // A factory cannot know where its arguments came from; the loader does.
+            throw InputError(file: file, line: fields.line, "stage '\(name)': \(error.message)")
+        }
         return StageSpec(id) { try descriptor.make(args) }
     }
 

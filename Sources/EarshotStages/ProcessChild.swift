@@ -30,7 +30,7 @@ final class ProcessChild {
     init(command: String, arguments: [String], label: String) throws {
         _ = Self.ignoreSIGPIPE
         guard let executable = Self.resolve(command) else {
-            throw StageFailure(stage: label, reason: "cannot start '\(command)': not found on PATH")
+            throw InputError("cannot start '\(command)': not found on PATH (give its path, or install it)")
         }
         process = Process()
         process.executableURL = executable
@@ -44,7 +44,7 @@ final class ProcessChild {
         do {
             try process.run()
         } catch {
-            throw StageFailure(stage: label, reason: "cannot start '\(command)': \(error.localizedDescription)")
+            throw InputError("cannot start '\(command)': \(error.localizedDescription)")
         }
         Self.forwardStderr(errors.fileHandleForReading, prefix: "[\(label)] ")
     }

@@ -81,7 +81,7 @@ public final class ProcessStage: Stage {
             child?.stop()
             child = nil
             failedTurn = frame.turn
-            context.fail(turn: frame.turn, reason: (error as? StageFailure)?.reason ?? "\(error)")
+            context.fail(turn: frame.turn, reason: (error as? InputError)?.message ?? "\(error)")
         }
     }
 
@@ -124,7 +124,7 @@ public final class ProcessStage: Stage {
         let child = try ProcessChild(command: command, arguments: arguments, label: label)
         let what = ([command] + arguments).joined(separator: " ")
         guard child.write(line: ProcessMessage.hello(session: session, sampleRate: sampleRate)) else {
-            throw StageFailure(stage: label, reason: "'\(what)' exited (\(child.exitDescription())) before hello")
+            throw InputError("'\(what)' exited (\(child.exitDescription())) before hello")
         }
         switch child.readLine(before: ContinuousClock.now + timeout) {
         case .line(let line):
@@ -132,13 +132,13 @@ public final class ProcessStage: Stage {
                 return (child, try ProcessMessage.ready(line))
             } catch {
                 child.stop()
-                throw StageFailure(stage: label, reason: "'\(what)': \(error)")
+                throw InputError("'\(what)': \(error)")
             }
         case .closed:
-            throw StageFailure(stage: label, reason: "'\(what)' exited (\(child.exitDescription())) without answering hello")
+            throw InputError("'\(what)' exited (\(child.exitDescription())) without answering hello")
         case .timedOut:
             child.stop()
-            throw StageFailure(stage: label, reason: "'\(what)' timed out: no ready within \(Int(timeout.milliseconds)) ms")
+            throw InputError("'\(what)' timed out: no ready within \(Int(timeout.milliseconds)) ms")
         }
     }
 

@@ -103,6 +103,15 @@ struct ProcessStageTests {
         }
     }
 
+    @Test func aPluginThatWillNotStartIsABadPipelineAtItsLine() {
+        let yaml = "name: x\nstages:\n  - stage: pass-through\n  - stage: process\n    command: earshot-no-such-plugin\n"
+        #expect { try PipelineFile.parse(yaml, file: "bad.yaml") } throws: { error in
+            guard let e = error as? InputError else { return false }
+            return e.file == "bad.yaml" && e.line == 4
+                && e.message == "stage 'process': cannot start 'earshot-no-such-plugin': not found on PATH (give its path, or install it)"
+        }
+    }
+
     @Test func aYAMLPipelineMeasuresTheChildsDelayInVirtualTime() throws {
         let yaml = """
             name: plugin
