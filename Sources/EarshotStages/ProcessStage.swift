@@ -49,11 +49,13 @@ public final class ProcessStage: Stage {
     }
 
     /// A child serves one session, so one greeted for another session (the probe made at load time
-    /// greets session 0) is replaced by one greeted with this session's number.
+    /// greets session 0), or whose stderr is prefixed with another name than this stage's id, is
+    /// replaced by one greeted with this session's number; that happens before the first frame,
+    /// so no turn is charged for it.
     public func started(context: StageContext) {
-        label = context.stageName
-        if context.session != session {
+        if context.session != session || context.stageName != label {
             session = context.session
+            label = context.stageName
             child?.stop()
             child = nil
         }
