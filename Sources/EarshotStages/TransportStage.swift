@@ -186,7 +186,11 @@ public final class TransportStage: Stage {
         let now = context.now
         while !queue.isEmpty, nextSendAt <= now {
             transmit(queue.removeFirst(), at: now, context: context)
-            nextSendAt = now + configuration.frameDuration
+            // Within a stream the send times step by exactly one frame from the last one, not from
+            // when the timer happened to fire: on the wall clock a timer is always a little late,
+            // and stepping from `now` would let that lateness pile up frame after frame.
+            nextSendAt = now - nextSendAt < configuration.frameDuration
+                ? nextSendAt + configuration.frameDuration : now + configuration.frameDuration
         }
         if !queue.isEmpty, !pumpScheduled {
             pumpScheduled = true
