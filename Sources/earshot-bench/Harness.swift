@@ -35,16 +35,23 @@ extension EarshotBench {
             var table = BenchTable(title: "harness")
             let chain = Pipeline.chain("pass-4", (0..<4).map { _ in StageSpec("pass-through") { PassThrough() } })
             let frame = AudioChunk.silence(.milliseconds(20))
+            if wants("hops") { try hops(&table, chain: chain, frame: frame) }
+            if wants("throughput") { try throughput(&table, chain: chain, frame: frame) }
+            if wants("paced") { try pacedSession(&table, chain: chain) }
+            if wants("capacity") { try capacity(&table, chain: chain) }
+            if wants("virtual") { try virtualSpeed(&table) }
+            try table.finish(csv: csv)
+        }
 
-            if wants("hops") {
-            // Back-to-back hops: one frame at a time through the chain, so each hop finds the executor awake.
+        /// Back-to-back hops: one frame at a time through the chain, so each hop finds the executor awake.
+        func hops(_ table: inout BenchTable, chain: Pipeline, frame: AudioChunk) throws {
             let hops = try RealtimeRuntime.flood(pipeline: chain, frame: frame, frames: quick ? 20_000 : 200_000, inFlight: 1)
             table.add("hop_p50", hops.hop.valueAtPercentile(50), unit: .nanoseconds, target: "<= 1000")
             table.add("hop_p99", hops.hop.valueAtPercentile(99), unit: .nanoseconds, target: "<= 10000")
+        }
 
-            }
-            if wants("throughput") {
-            // Throughput with a bounded window, with and without the harness's own recording.
+        /// Throughput with a bounded window, with and without the harness's own recording.
+        func throughput(_ table: inout BenchTable, chain: Pipeline, frame: AudioChunk) throws {
             let n = quick ? 200_000 : 2_000_000
             let on = try RealtimeRuntime.flood(pipeline: chain, frame: frame, frames: n, inFlight: 64)
             var quiet = RunConfiguration()
@@ -57,19 +64,19 @@ extension EarshotBench {
                       target: "reference (4 hops recorded + 1 source-to-sink)")
             table.add("recording_memory_per_executor", Double(3 * on.hop.estimatedFootprintInBytes), unit: .bytes,
                       target: "reference (3 histograms, no per-frame arrays)")
+        }
 
-            }
-            if wants("paced") {
-            // One paced session: what the chain adds on top of the pacing.
+        /// One paced session: what the chain adds on top of the pacing.
+        func pacedSession(_ table: inout BenchTable, chain: Pipeline) throws {
             let one = try paced(sessions: 1, seconds: quick ? 3 : 10, chain: chain)
             table.add("paced_source_to_sink_p50", one.sourceToSink.valueAtPercentile(50), unit: .nanoseconds, target: "<= 50000")
             table.add("paced_source_to_sink_p99", one.sourceToSink.valueAtPercentile(99), unit: .nanoseconds, target: "<= 250000")
             table.add("pacer_lateness_1_session_p50", one.pacerLateness.valueAtPercentile(50), unit: .nanoseconds, target: "reference")
             table.add("pacer_lateness_1_session_p99", one.pacerLateness.valueAtPercentile(99), unit: .nanoseconds, target: "< 2000000")
+        }
 
-            }
-            if wants("capacity") {
-            // Capacity: the most sessions that hold pacer p99 < 2 ms and source→sink p99 < 5 ms, nothing lost.
+        /// Capacity: the most sessions that hold pacer p99 < 2 ms and source→sink p99 < 5 ms, nothing lost.
+        func capacity(_ table: inout BenchTable, chain: Pipeline) throws {
             let counts = sessions.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             var held = 0
             for count in quick ? counts.filter({ $0 <= 2000 }) : counts {
@@ -85,9 +92,10 @@ extension EarshotBench {
                 held = count
             }
             table.add("sessions_held", Double(held), unit: .count, target: ">= 4000 (stretch 8000)")
+        }
 
-            }
-            if wants("virtual") {
+        /// Virtual time: simulated seconds per wall second.
+        func virtualSpeed(_ table: inout BenchTable) throws {
             // Virtual time: simulated seconds per wall second, for a cascade of registered
             // parametric stages shaped like the real thing (the VAD and endpointer see every frame,
             // STT, LLM and TTS work per turn) over the fixture conversations, and for a harsher
@@ -124,8 +132,6 @@ extension EarshotBench {
                               unit: .perSecond, target: "reference")
                 }
             }
-            }
-            try table.finish(csv: csv)
         }
 
         func paced(sessions: Int, seconds: Int, chain: Pipeline) throws -> HarnessStats {
