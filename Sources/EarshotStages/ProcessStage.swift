@@ -41,7 +41,7 @@ public final class ProcessStage: Stage {
         self.timeout = timeout
         self.sampleRate = sampleRate
         let (child, ready) = try Self.start(command: command, arguments: arguments, label: "process", session: 0,
-                                            sampleRate: sampleRate, timeout: timeout)
+                                            sampleRate: sampleRate, timeout: max(timeout, Self.startupAllowance))
         self.child = child
         consumes = ready.consumes
         produces = ready.produces
@@ -112,7 +112,7 @@ public final class ProcessStage: Stage {
 
     private func restart() throws -> ProcessChild {
         let (child, ready) = try Self.start(command: command, arguments: arguments, label: label, session: session,
-                                            sampleRate: sampleRate, timeout: timeout)
+                                            sampleRate: sampleRate, timeout: max(timeout, Self.startupAllowance))
         guard ready.consumes == consumes, ready.produces == produces else {
             child.stop()
             throw Failure("restarted child declared consumes \(ready.consumes), produces \(ready.produces); first said \(consumes), \(produces)")
@@ -120,6 +120,10 @@ public final class ProcessStage: Stage {
         self.child = child
         return child
     }
+
+    /// Starting a child gets at least this long to answer `ready`: an interpreter's cold start on a
+    /// busy machine takes seconds, and a short reply timeout must not make a healthy plug-in fail to start.
+    static let startupAllowance: Duration = .seconds(10)
 
     private static func start(command: String, arguments: [String], label: String, session: Int, sampleRate: Int,
                               timeout: Duration) throws -> (ProcessChild, ProcessMessage.Ready) {
