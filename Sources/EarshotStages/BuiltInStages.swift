@@ -131,5 +131,7 @@ enum BuiltInStages {
         sttParametric, llmScripted, ttsParametric, duplexModel, uplink, downlink,
         // Out of process, any language
         process,
+        // Over the network
+        llmOpenAI,
     ]
 }

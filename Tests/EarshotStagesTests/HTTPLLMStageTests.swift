@@ -1,0 +1,244 @@
+import EarshotCore
+@testable import EarshotStages
+import Foundation
+import Testing
+
+/// `llm-openai` against a scripted SSE server on 127.0.0.1: real sockets, real waits, each test
+/// bounded by the server's own lifetime and the stage's timeout.
+@Suite(.serialized)
+struct HTTPLLMStageTests {
+    static let keyVariable = "EARSHOT_TEST_LLM_KEY"
+    static let key = "sk-test-9f8e7d6c5b4a"
+
+    static func stage(_ server: HTTPLLMTestServer, timeout: Duration = .seconds(2)) -> HTTPLLMStage {
+        setenv(keyVariable, key, 1)
+        var configuration = HTTPLLMStage.Configuration(baseURL: server.baseURL)
+        configuration.model = "test-model"
+        configuration.apiKeyVariable = keyVariable
+        configuration.systemPrompt = "Be brief."
+        configuration.timeout = timeout
+        configuration.maxTokens = 64
+        return HTTPLLMStage(configuration)
+    }
+
+    static func final(_ text: String) -> Frame.Payload { .text(TextChunk(text, isFinal: true)) }
+
+    /// Runs the stage's slices to the end: each schedules the next with no delay, so one advance runs them all.
+    static func drain(_ h: StageHarness) { h.advance(by: .zero) }
+
+    @Test func streamsTokensInOrderAndSendsModelSystemPromptHistoryAndKey() throws {
+        let server = try HTTPLLMTestServer([
+            HTTPLLMTestServer.sse(["Hello", " there", "!"], first: .milliseconds(30)),
+            HTTPLLMTestServer.sse(["Fine", "."], first: .milliseconds(10)),
+        ])
+        defer { server.stop() }
+        let h = StageHarness(Self.stage(server))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        try h.feed(Self.final("how are you"), turn: 2)
+        Self.drain(h)
+
+        let texts = h.emitted.compactMap(\.text)
+        #expect(h.emitted.filter { $0.turn == 1 }.compactMap(\.text?.text).joined() == "Hello there!")
+        #expect(texts.map(\.text) == ["Hello", " there", "!", "", "Fine", ".", ""])
+        #expect(texts.map(\.isFinal) == [false, false, false, true, false, false, true])
+        // The second final starts a new reply, so the TTS is told to drop anything left of the first.
+        #expect(h.emitted.compactMap(\.event) == [.flush])
+        #expect(h.failures.isEmpty)
+        #expect(h.marks[1]?[.llmFirstToken] != nil && h.marks[2]?[.llmFirstToken] != nil)
+
+        let requests = server.requests
+        try #require(requests.count == 2)
+        #expect(requests[0].head.hasPrefix("POST /v1/chat/completions "))
+        #expect(requests[0].header("Authorization") == "Bearer \(Self.key)")
+        let body = requests[1].json
+        #expect(body["model"] as? String == "test-model")
+        #expect(body["stream"] as? Bool == true)
+        #expect(body["max_tokens"] as? Int == 64)
+        let messages = (body["messages"] as? [[String: String]]) ?? []
+        #expect(messages == [
+            ["role": "system", "content": "Be brief."],
+            ["role": "user", "content": "hi"],
+            ["role": "assistant", "content": "Hello there!"],
+            ["role": "user", "content": "how are you"],
+        ])
+        #expect(h.finish().isClean)
+    }
+
+    @Test func measuredTimeToFirstTokenMatchesTheServersDelayAndTokensArriveAsStreamed() throws {
+        let firstMs = 250, intervalMs = 60
+        let server = try HTTPLLMTestServer([
+            HTTPLLMTestServer.sse(["One", " two", " three"], first: .milliseconds(firstMs), interval: .milliseconds(intervalMs)),
+        ])
+        defer { server.stop() }
+        let arrivals = Arrivals()
+        let pipeline = Pipeline.chain("http-llm", [
+            StageSpec("trigger") { FinalOnFirstFrame() },
+            StageSpec("llm-openai") { Self.stage(server) },
+            StageSpec("recorder") { ArrivalRecorder(arrivals) },
+        ])
+        let scenario = Scenario(name: "one-turn", audio: .silence(.seconds(2)), turns: [
+            ScenarioTurn(id: 1, kind: .turn, audioFile: "synthetic", offset: .zero, speechStart: .zero,
+                         speechEnd: .milliseconds(100), reply: "One two three"),
+        ])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+
+        let llm = try #require(result.stages.first { $0.stage == "llm-openai" && $0.turn == 1 })
+        let asked = try #require(llm.firstInput)
+        let first = try #require(result.turns.first { $0.turn == 1 }?.marks[.llmFirstToken])
+        let ttft = (first - asked).milliseconds
+        // At least the server's scripted wait; at most that plus 150 ms of loopback, curl and scheduling.
+        #expect(ttft >= Double(firstMs) && ttft < Double(firstMs + 150), "ttft \(ttft) ms, scripted \(firstMs) ms")
+        print("llm-openai measured TTFT \(String(format: "%.1f", ttft)) ms, scripted \(firstMs) ms")
+
+        let got = arrivals.frames
+        #expect(got.map(\.text).joined() == "One two three")
+        #expect(got.last?.isFinal == true)
+        let tokenTimes = got.filter { !$0.text.isEmpty }.map(\.at)
+        try #require(tokenTimes.count == 3)
+        #expect(abs((tokenTimes[0] - asked).milliseconds - ttft) < 5, "the first token reaches the next stage when it is read")
+        for (a, b) in zip(tokenTimes, tokenTimes.dropFirst()) {
+            let gap = (b - a).milliseconds
+            #expect(gap >= Double(intervalMs) - 15 && gap < Double(intervalMs) + 100, "token gap \(gap) ms: tokens pass on as they arrive")
+        }
+    }
+
+    @Test func anHTTP500FailsTheTurnWithTheStatusAndTheServersMessage() throws {
+        let server = try HTTPLLMTestServer([
+            .init(status: 500, contentType: "application/json",
+                  pieces: [(.zero, #"{"error":{"message":"model overloaded","type":"server_error"}}"#)]),
+            HTTPLLMTestServer.sse(["Back"], first: .zero),
+        ])
+        defer { server.stop() }
+        let h = StageHarness(Self.stage(server))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("HTTP 500") && reason.contains("model overloaded"), "\(reason)")
+        #expect(h.failures[1]?.stage == "llm-openai")
+        // The run goes on: the next turn is answered.
+        try h.feed(Self.final("again"), turn: 2)
+        Self.drain(h)
+        #expect(h.emitted.filter { $0.turn == 2 }.compactMap(\.text?.text).joined() == "Back")
+        #expect(h.failures.keys.sorted() == [1])
+        Self.expectNoKey(h)
+    }
+
+    @Test func malformedSSEFailsTheTurn() throws {
+        let server = try HTTPLLMTestServer([
+            .init(pieces: [(.zero, "data: " + HTTPLLMTestServer.chunk("Hi") + "\n\n"), (.milliseconds(10), "data: {not json\n\n")]),
+        ])
+        defer { server.stop() }
+        let h = StageHarness(Self.stage(server))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("malformed SSE"), "\(reason)")
+        #expect(h.emitted.compactMap(\.text?.text) == ["Hi"])
+        Self.expectNoKey(h)
+    }
+
+    @Test func aServerThatStallsMidStreamFailsTheTurnAfterTheTimeout() throws {
+        var stalled = HTTPLLMTestServer.sse(["Half"], first: .zero)
+        stalled.pieces.removeLast()  // no [DONE]: the server goes quiet, connection open
+        stalled.hold = .seconds(2)
+        let server = try HTTPLLMTestServer([stalled])
+        defer { server.stop() }
+        let h = StageHarness(Self.stage(server, timeout: .milliseconds(300)))
+        let start = ContinuousClock.now
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let waited = ContinuousClock.now - start
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("stalled"), "\(reason)")
+        #expect(waited >= .milliseconds(300) && waited < .milliseconds(1_500), "\(waited)")
+        #expect(h.emitted.compactMap(\.text?.text) == ["Half"])
+        Self.expectNoKey(h)
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() throws {
+        let server = try HTTPLLMTestServer([.init(pieces: [], hold: .seconds(2))])
+        defer { server.stop() }
+        let h = StageHarness(Self.stage(server, timeout: .milliseconds(200)))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("timed out") || reason.contains("stalled"), "\(reason)")
+        Self.expectNoKey(h)
+    }
+
+    @Test func anInterruptionAbandonsTheStream() throws {
+        let server = try HTTPLLMTestServer([
+            HTTPLLMTestServer.sse(["A", " B", " C", " D"], first: .milliseconds(5), interval: .milliseconds(100)),
+        ])
+        defer { server.stop() }
+        let h = StageHarness(Self.stage(server))
+        try h.feed(Self.final("hi"), turn: 1)
+        // Slices run until the first token is in; then the user barges in.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while h.emitted.isEmpty && ContinuousClock.now < deadline { h.advance(by: .milliseconds(1)) }
+        try h.feed(.event(.interruption), turn: 1)
+        Self.drain(h)
+        Thread.sleep(forTimeInterval: 0.15)
+        Self.drain(h)
+        #expect(h.emitted.compactMap(\.text?.text) == ["A"])
+        #expect(h.emitted.compactMap(\.event) == [.interruption])
+        #expect(h.failures.isEmpty)
+        #expect(h.finish().isClean)
+    }
+
+    @Test func isRegisteredWithItsParameters() throws {
+        let descriptor = try #require(BuiltInStages.all.first { $0.name == "llm-openai" })
+        #expect(descriptor.role == .llm)
+        #expect(descriptor.parameters.map(\.name) == ["base_url", "model", "api_key_env", "system_prompt", "timeout_ms", "max_tokens"])
+    }
+
+    @Test func loadsFromAPipelineFile() throws {
+        let yaml = "name: net\nstages:\n  - stage: llm-openai\n    base_url: http://127.0.0.1:8000\n    model: qwen\n    timeout_ms: 3000\n"
+        let pipeline = try PipelineFile.parse(yaml, file: "net.yaml").pipeline
+        guard case .stage(let spec)? = pipeline.steps.first else { Issue.record("no stage step"); return }
+        let stage = try #require(try spec.make() as? HTTPLLMStage)
+        #expect(stage.configuration.baseURL == "http://127.0.0.1:8000" && stage.configuration.model == "qwen")
+        #expect(stage.configuration.timeout == .seconds(3) && stage.configuration.apiKeyVariable == "OPENAI_API_KEY")
+        #expect(stage.timing == .measured)
+    }
+
+    static func expectNoKey(_ h: StageHarness, sourceLocation: SourceLocation = #_sourceLocation) {
+        for failure in h.failures.values {
+            #expect(!failure.reason.contains(key), "the API key leaked into a failure reason", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// Stands in for STT: the first frame it sees becomes the final transcript of turn 1.
+private final class FinalOnFirstFrame: Stage {
+    let name = "trigger"
+    let consumes: FrameKinds = [.audio]
+    let produces: FrameKinds = [.text]
+    private var fired = false
+    func receive(_ frame: Frame, context: StageContext) {
+        guard !fired else { return }
+        fired = true
+        context.emit(.text(TextChunk("hello", isFinal: true)), turn: 1)
+    }
+}
+
+/// What reached the stage after the LLM, and when.
+private final class Arrivals: @unchecked Sendable {
+    // Written by the recorder stage during the run, read by the test after it; the lock orders the two.
+    private let lock = NSLock()
+    private var stored: [(text: String, isFinal: Bool, at: RunTime)] = []
+    var frames: [(text: String, isFinal: Bool, at: RunTime)] { lock.lock(); defer { lock.unlock() }; return stored }
+    func add(_ chunk: TextChunk, at: RunTime) { lock.lock(); stored.append((chunk.text, chunk.isFinal, at)); lock.unlock() }
+}
+
+private final class ArrivalRecorder: Stage {
+    let name = "recorder"
+    let consumes: FrameKinds = [.text]
+    let produces: FrameKinds = []
+    let arrivals: Arrivals
+    init(_ arrivals: Arrivals) { self.arrivals = arrivals }
+    func receive(_ frame: Frame, context: StageContext) {
+        if let text = frame.text { arrivals.add(text, at: context.now) }
+    }
+}
