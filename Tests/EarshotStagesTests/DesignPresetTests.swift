@@ -18,6 +18,9 @@ import Testing
 
     @Test func everyPresetLoadsAndEveryStageHasASource() throws {
         for name in Presets.names {
+            // Loading starts cascade-silero's VAD child, which needs Scripts/stages/setup-silero;
+            // where that cannot install it, SileroVADTests skips and says why.
+            if name == "cascade-silero", SileroVADTests.unavailable != nil { continue }
             let file = try PipelineFile.load(name)
             let ids = file.pipeline.steps.flatMap { step -> [String] in
                 switch step {
