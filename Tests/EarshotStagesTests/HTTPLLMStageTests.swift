@@ -40,8 +40,13 @@ struct HTTPLLMStageTests {
 
         let texts = h.emitted.compactMap(\.text)
         #expect(h.emitted.filter { $0.turn == 1 }.compactMap(\.text?.text).joined() == "Hello there!")
-        #expect(texts.map(\.text) == ["Hello", " there", "!", "", "Fine", ".", ""])
-        #expect(texts.map(\.isFinal) == [false, false, false, true, false, false, true])
+        // Whether [DONE] shares a read with the last token (which then carries the final flag) or
+        // comes on its own (an empty final follows) is up to the network: check what holds either way.
+        #expect(texts.map(\.text).filter { !$0.isEmpty } == ["Hello", " there", "!", "Fine", "."])
+        for turn in [1, 2] {
+            let finals = h.emitted.filter { $0.turn == turn }.compactMap(\.text).map(\.isFinal)
+            #expect(finals.last == true && finals.dropLast().allSatisfy { !$0 }, "turn \(turn): \(finals)")
+        }
         // The second final starts a new reply, so the TTS is told to drop anything left of the first.
         #expect(h.emitted.compactMap(\.event) == [.flush])
         #expect(h.failures.isEmpty)
@@ -88,7 +93,8 @@ struct HTTPLLMStageTests {
         let first = try #require(result.turns.first { $0.turn == 1 }?.marks[.llmFirstToken])
         let ttft = (first - asked).milliseconds
         // At least the server's scripted wait; at most that plus 150 ms of loopback, curl and scheduling.
-        #expect(ttft >= Double(firstMs) && ttft < Double(firstMs + 150), "ttft \(ttft) ms, scripted \(firstMs) ms")
+        // Never early; the upper bound leaves room for a loaded 2-core machine (the figure itself is printed).
+        #expect(ttft >= Double(firstMs) && ttft < Double(firstMs + 400), "ttft \(ttft) ms, scripted \(firstMs) ms")
         print("llm-openai measured TTFT \(String(format: "%.1f", ttft)) ms, scripted \(firstMs) ms")
 
         let got = arrivals.frames
@@ -97,10 +103,10 @@ struct HTTPLLMStageTests {
         let tokenTimes = got.filter { !$0.text.isEmpty }.map(\.at)
         try #require(tokenTimes.count == 3)
         #expect(abs((tokenTimes[0] - asked).milliseconds - ttft) < 5, "the first token reaches the next stage when it is read")
-        for (a, b) in zip(tokenTimes, tokenTimes.dropFirst()) {
-            let gap = (b - a).milliseconds
-            #expect(gap >= Double(intervalMs) - 15 && gap < Double(intervalMs) + 100, "token gap \(gap) ms: tokens pass on as they arrive")
-        }
+        // Tokens pass on as they arrive: the last comes about two scripted intervals after the first
+        // (a busy machine may bunch two into one read, so the span is checked, not each gap).
+        let span = (tokenTimes[2] - tokenTimes[0]).milliseconds
+        #expect(span >= Double(2 * intervalMs) - 15 && span < Double(2 * intervalMs) + 300, "token span \(span) ms")
     }
 
     @Test func anHTTP500FailsTheTurnWithTheStatusAndTheServersMessage() throws {
@@ -169,7 +175,7 @@ struct HTTPLLMStageTests {
 
     @Test func anInterruptionAbandonsTheStream() throws {
         let server = try HTTPLLMTestServer([
-            HTTPLLMTestServer.sse(["A", " B", " C", " D"], first: .milliseconds(5), interval: .milliseconds(100)),
+            HTTPLLMTestServer.sse(["A", " B", " C", " D"], first: .milliseconds(5), interval: .milliseconds(400)),
         ])
         defer { server.stop() }
         let h = StageHarness(Self.stage(server))
@@ -179,7 +185,7 @@ struct HTTPLLMStageTests {
         while h.emitted.isEmpty && ContinuousClock.now < deadline { h.advance(by: .milliseconds(1)) }
         try h.feed(.event(.interruption), turn: 1)
         Self.drain(h)
-        Thread.sleep(forTimeInterval: 0.15)
+        Thread.sleep(forTimeInterval: 0.5)
         Self.drain(h)
         #expect(h.emitted.compactMap(\.text?.text) == ["A"])
         #expect(h.emitted.compactMap(\.event) == [.interruption])
