@@ -90,8 +90,5 @@ public struct LatencyHistogram: Sendable, Codable, Equatable {
     }
 
     /// Microseconds, rounded to nearest: the report's precision.
-    static func micros(_ d: Duration) -> Int64 {
-        let ns = d.nanoseconds
-        return ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000)
-    }
+    static func micros(_ d: Duration) -> Int64 { RunTime.roundedMicroseconds(d.nanoseconds) }
 }

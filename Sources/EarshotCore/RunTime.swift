@@ -24,6 +24,12 @@ public struct RunTime: Hashable, Comparable, Sendable, Codable, CustomStringConv
     @inlinable public static func - (a: RunTime, b: RunTime) -> Duration { .nanoseconds(a.nanoseconds - b.nanoseconds) }
 
     public var description: String { String(format: "%.3fms", milliseconds) }
+
+    /// Nanoseconds to the nearest microsecond, halves away from zero: the precision reports keep,
+    /// one rule for histograms and CSV cells alike.
+    @inlinable public static func roundedMicroseconds(_ ns: Int64) -> Int64 {
+        ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000)
+    }
 }
 
 extension Duration {

@@ -5,10 +5,8 @@ import Foundation
 /// through floating-point formatting, so a value prints the same on every machine and reads back
 /// to the same microsecond.
 enum Field {
-    /// Nearest microsecond, halves away from zero (the same rule as `LatencyHistogram`).
-    static func micros(nanoseconds ns: Int64) -> Int64 {
-        ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000)
-    }
+    /// Nearest microsecond, halves away from zero (`RunTime.roundedMicroseconds`, as the histograms round).
+    static func micros(nanoseconds ns: Int64) -> Int64 { RunTime.roundedMicroseconds(ns) }
 
     static func micros(_ d: Duration) -> Int64 { micros(nanoseconds: d.nanoseconds) }
 

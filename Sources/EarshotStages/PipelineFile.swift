@@ -157,7 +157,7 @@ public struct PipelineFile: Sendable {
     /// `150` (fixed ms), `{fixed_ms: 150}`, `{uniform_ms: [40, 90]}`, `{normal_ms: {mean: 300, sd: 80}}`,
     /// `{lognormal_ms: {median: 350, sigma: 0.5}}`, `{empirical_ms: [120, 135, 180]}`.
     static func distribution(_ node: Node, line: Int, file: String, what: String) throws -> DelayDistribution {
-        func ms(_ x: Double) -> Duration { .nanoseconds(Int64((x * 1_000_000).rounded())) }
+        func ms(_ x: Double) -> Duration { .milliseconds(rounding: x) }
         let expected = "a number of ms or one of {fixed_ms: X}, {uniform_ms: [LO, HI]}, {normal_ms: {mean: M, sd: S}}, {lognormal_ms: {median: M, sigma: S}}, {empirical_ms: [X, ...]}"
         let bad = InputError(file: file, line: line, "\(what) must be \(expected); got \(YAMLFields.describe(node))")
         if let x = number(node) {

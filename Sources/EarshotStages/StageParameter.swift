@@ -66,7 +66,7 @@ public struct StageArguments: Sendable {
 
     public func integer(_ name: String) -> Int { Int(number(name)) }
 
-    public func duration(_ name: String) -> Duration { .nanoseconds(Int64((number(name) * 1_000_000).rounded())) }
+    public func duration(_ name: String) -> Duration { .milliseconds(rounding: number(name)) }
 
     public func text(_ name: String) -> String {
         guard case .text(let s)? = values[name] else { preconditionFailure("parameter '\(name)' is not declared text") }
@@ -81,7 +81,7 @@ public struct StageArguments: Sendable {
     public func distribution(_ name: String) -> DelayDistribution {
         switch values[name] {
         case .distribution(let d)?: d
-        case .number(let ms)?: .fixed(.nanoseconds(Int64((ms * 1_000_000).rounded())))
+        case .number(let ms)?: .fixed(.milliseconds(rounding: ms))
         default: preconditionFailure("parameter '\(name)' is not a declared distribution")
         }
     }
