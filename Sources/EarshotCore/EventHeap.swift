@@ -47,18 +47,25 @@ struct EventHeap {
             slot = Int32(slots.count)
             slots.append(event)
         }
-        keys.append(Key(time: time, sequence: sequence, slot: slot))
+        let key = Key(time: time, sequence: sequence, slot: slot)
         sequence &+= 1
-        var i = keys.count - 1
-        let key = keys[i]
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard key.precedes(keys[parent]) else { break }
-            keys[i] = keys[parent]
-            i = parent
+        keys.append(key)
+        // Sifting runs on the raw buffer: the array's bounds and uniqueness checks at every level
+        // cost more than the comparisons themselves.
+        keys.withUnsafeMutableBufferPointer { k in
+            var i = k.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard key.precedes(k[parent]) else { break }
+                k[i] = k[parent]
+                i = parent
+            }
+            k[i] = key
         }
-        keys[i] = key
     }
+
+    /// The earliest event's time.
+    var peekTime: Int64? { keys.first?.time }
 
     /// The earliest event's time and event, left in place.
     func peek() -> (time: Int64, event: Event)? {
@@ -71,18 +78,20 @@ struct EventHeap {
         guard let top = keys.first else { return nil }
         let last = keys.removeLast()
         if !keys.isEmpty {
-            var i = 0
-            let n = keys.count
-            while true {
-                let l = 2 * i + 1
-                guard l < n else { break }
-                let r = l + 1
-                let c = r < n && keys[r].precedes(keys[l]) ? r : l
-                guard keys[c].precedes(last) else { break }
-                keys[i] = keys[c]
-                i = c
+            keys.withUnsafeMutableBufferPointer { k in
+                var i = 0
+                let n = k.count
+                while true {
+                    let l = 2 * i + 1
+                    guard l < n else { break }
+                    let r = l + 1
+                    let c = r < n && k[r].precedes(k[l]) ? r : l
+                    guard k[c].precedes(last) else { break }
+                    k[i] = k[c]
+                    i = c
+                }
+                k[i] = last
             }
-            keys[i] = last
         }
         let s = Int(top.slot)
         let event = slots[s].take()!

@@ -13,9 +13,18 @@ public enum Level {
 
     public static func rmsDBFS(_ samples: UnsafeBufferPointer<Float>) -> Double {
         guard !samples.isEmpty else { return floor }
-        var sum: Double = 0
-        for s in samples { sum += Double(s) * Double(s) }
-        let rms = (sum / Double(samples.count)).squareRoot()
+        // Four running sums instead of one: a single sum is a chain of dependent additions, each
+        // waiting on the last, and levels are taken for every frame of every session.
+        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+        let n = samples.count, whole = n & ~3
+        var i = 0
+        while i < whole {
+            let a = Double(samples[i]), b = Double(samples[i + 1]), c = Double(samples[i + 2]), d = Double(samples[i + 3])
+            s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+            i += 4
+        }
+        while i < n { s0 += Double(samples[i]) * Double(samples[i]); i += 1 }
+        let rms = (((s0 + s1) + (s2 + s3)) / Double(n)).squareRoot()
         guard rms > 0 else { return floor }
         return max(floor, 20 * log10(rms))
     }

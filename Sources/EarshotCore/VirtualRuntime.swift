@@ -12,8 +12,9 @@ public final class VirtualRuntime {
     let pipeline: Pipeline
     let scenarios: [Scenario]
     let configuration: RunConfiguration
-    var heap = EventHeap()
-    var clock: Int64 = 0
+    var queue = EventQueue()
+    /// The virtual clock: the time of the event being handled.
+    var clock: Int64 { queue.now }
     var sessions: [VirtualSession] = []
 
     public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration()) {
@@ -28,7 +29,7 @@ public final class VirtualRuntime {
         let wallStart = ContinuousClock.now
         let topology = pipeline.topology()
         let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
-                var horizon: Int64 = 0
+        var horizon: Int64 = 0
         for (i, index) in configuration.sessions(scenarioCount: scenarios.count).enumerated() {
             let s = index % scenarios.count
             let session = VirtualSession(runtime: self, index: Int32(i), ledger: SessionLedger(
@@ -43,13 +44,14 @@ public final class VirtualRuntime {
                 session.current = node
                 session.nodes.stages[node].started(context: ctx)
             }
-            heap.push(time: session.ledger.timeline.due(0).nanoseconds, session: session.index, node: -1, .tick(0))
+            queue.push(time: session.ledger.timeline.due(0).nanoseconds, session: session.index, node: -1, .tick(0))
         }
         let cutoff = horizon + configuration.drainTimeout.nanoseconds
         var stats = HarnessStats()
-        while let (time, event) = heap.pop() {
+        var lastHandled: Int64 = 0
+        while let (time, event) = queue.pop() {
             guard time <= cutoff else { break }
-            clock = time
+            lastHandled = time
             stats.events += 1
             sessions[Int(event.session)].handle(event.action, node: Int(event.node), stats: &stats)
         }
@@ -66,7 +68,7 @@ public final class VirtualRuntime {
             turns += r.turns
             stages += r.stages
         }
-        stats.simulated = .nanoseconds(clock)
+        stats.simulated = .nanoseconds(lastHandled)
         stats.wall = ContinuousClock.now - wallStart
         return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats)
     }
@@ -110,17 +112,17 @@ final class VirtualSession: SessionDriver {
         var f = frame
         f.emittedAt = now
         for n in nodes.next[node] {
-            runtime.heap.push(time: f.emittedAt.nanoseconds, session: index, node: Int32(n), .deliver(f))
+            runtime.queue.push(time: f.emittedAt.nanoseconds, session: index, node: Int32(n), .deliver(f))
         }
     }
 
     func schedule(after delay: Duration, node: Int, _ work: @escaping () -> Void) {
         let at = now(node: node).nanoseconds + max(0, delay.nanoseconds)
-        runtime.heap.push(time: at, session: index, node: Int32(node), .timer(work))
+        runtime.queue.push(time: at, session: index, node: Int32(node), .timer(work))
     }
 
-    func handle(_ action: VirtualRuntime.Action, node: Int, stats: inout HarnessStats) {
-        switch action {
+    func handle(_ action: consuming VirtualRuntime.Action, node: Int, stats: inout HarnessStats) {
+        switch consume action {
         case .tick(let k):
             let t = ledger.timeline
             let time = RunTime(nanoseconds: runtime.clock)
@@ -129,16 +131,16 @@ final class VirtualSession: SessionDriver {
             frame.emittedAt = time
             stats.framesSent += 1
             for n in nodes.entry {
-                runtime.heap.push(time: time.nanoseconds, session: index, node: Int32(n), .deliver(frame))
+                runtime.queue.push(time: time.nanoseconds, session: index, node: Int32(n), .deliver(frame))
             }
             if k + 1 < t.frames.count {
-                runtime.heap.push(time: t.due(k + 1).nanoseconds, session: index, node: -1, .tick(k + 1))
+                runtime.queue.push(time: t.due(k + 1).nanoseconds, session: index, node: -1, .tick(k + 1))
             }
         case .deliver(let frame):
             if node == Pipeline.Topology.sink {
                 deliverToPlayout(frame, stats: &stats)
             } else if busyUntil[node] > runtime.clock {
-                runtime.heap.push(time: busyUntil[node], session: index, node: Int32(node), .deliver(frame))
+                runtime.queue.push(time: busyUntil[node], session: index, node: Int32(node), .deliver(frame))
             } else if !nodes.consumes[node].contains(frame.kind) {
                 emit(frame, from: node, at: RunTime(nanoseconds: runtime.clock))
             } else {
@@ -150,7 +152,7 @@ final class VirtualSession: SessionDriver {
             }
         case .timer(let work):
             if busyUntil[node] > runtime.clock {
-                runtime.heap.push(time: busyUntil[node], session: index, node: Int32(node), .timer(work))
+                runtime.queue.push(time: busyUntil[node], session: index, node: Int32(node), .timer(work))
             } else {
                 run(node: node, turn: nil) { work() }
             }
