@@ -13,8 +13,8 @@ import Foundation
 /// utterance to the next (its pitch-flutter phase, a function-level static; how the previous
 /// clause ended), so the same text can come out a few samples to ~50 ms longer or shorter
 /// depending on what was spoken before it in the process. Within one process the same sequence
-/// of calls gives the same samples; callers that need one fixed waveform per text synthesise it
-/// once and keep it.
+/// of calls gives the same samples; a voice that must be one fixed waveform per text, whatever
+/// ran before, comes from `EspeakCommand` (a fresh process per text) instead.
 public final class EspeakSynthesizer: Sendable {
     public static let shared = EspeakSynthesizer()
 

@@ -22,12 +22,13 @@ public struct SpeechVoice: Sendable {
         Self.trimmingLeadIn(try make(text, sampleRate))
     }
 
-    /// espeak-ng, synthesised once per text and rate for the whole process: thousands of
-    /// sessions saying the same replies share one copy.
+    /// espeak-ng, synthesised once per text and rate for the whole process (thousands of sessions
+    /// saying the same replies share one copy), each by a fresh engine (`EspeakCommand`), so the
+    /// audio for a text never depends on what else the process has spoken.
     public static let espeak = SpeechVoice { text, rate in
         let key = "\(rate)|\(text)"
         if let hit = cache.withLock({ $0[key] }) { return hit }
-        let audio = try EspeakSynthesizer.shared.synthesize(text, sampleRate: rate)
+        let audio = try EspeakCommand.synthesize(text, sampleRate: rate)
         cache.withLock { $0[key] = audio }
         return audio
     }

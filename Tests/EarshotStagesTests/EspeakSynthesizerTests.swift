@@ -1,6 +1,6 @@
 import EarshotAudio
 import EarshotCore
-import EarshotStages
+@testable import EarshotStages
 import Foundation
 import Testing
 
@@ -26,6 +26,25 @@ import Testing
         // Another call, so the length may differ by what espeak carries over (see EspeakSynthesizer).
         let native = try EspeakSynthesizer.shared.synthesize(Self.sentence, sampleRate: EspeakSynthesizer.shared.nativeSampleRate)
         #expect(abs(chunks.reduce(0) { $0 + $1.frameCount } - native.frameCount) < 1_323)
+    }
+
+    /// The modelled voices' source: a fresh engine per text, so the same text is the same waveform
+    /// whatever the process spoke before it (the in-process engine's carry-over is up to ~50 ms).
+    @Test func theCommandGivesOneWaveformPerTextWhateverWasSpokenBefore() throws {
+        let first = try EspeakCommand.synthesize(Self.sentence, sampleRate: 16_000)
+        _ = try EspeakSynthesizer.shared.synthesize("Something else entirely, and rather longer than the sentence itself.")
+        _ = try EspeakCommand.synthesize("And another text in between.", sampleRate: 16_000)
+        let again = try EspeakCommand.synthesize(Self.sentence, sampleRate: 16_000)
+        #expect(first == again)
+        #expect(first.sampleRate == 16_000 && first.duration > .milliseconds(1_200) && first.duration < .milliseconds(3_500))
+        // The same words, voice and rate as the library speaks them.
+        let library = try EspeakSynthesizer.shared.synthesize(Self.sentence, sampleRate: 16_000)
+        #expect(abs(library.frameCount - first.frameCount) < 1_600, "\(library.frameCount) vs \(first.frameCount) samples")
+    }
+
+    @Test func aTextStartingWithADashIsSpokenNotReadAsAnOption() throws {
+        let audio = try EspeakCommand.synthesize("-v is not a voice here", sampleRate: 16_000)
+        #expect(audio.duration > .milliseconds(500))
     }
 
     /// The engine is one global instance: many threads at once must queue, not crash, and the
