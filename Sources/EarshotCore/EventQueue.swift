@@ -15,8 +15,6 @@ struct EventQueue {
     private var present: [Event?] = []
     private var presentHead = 0
 
-    var count: Int { future.count + present.count - presentHead }
-
     mutating func push(time: Int64, session: Int32, node: Int32, _ action: EventHeap.Action) {
         if time == now {
             present.append(Event(session: session, node: node, action: action))
