@@ -4,7 +4,8 @@ import Foundation
 /// The table `earshot run` and `earshot check` print: per design, each latency's n, p50, p95,
 /// p99, max, budget and verdict; then one line per gate result; then a one-line verdict.
 ///
-///     cascade  40 turns: 38 responded, 2 missed
+///     cascade  40 turns: 37 responded, 2 missed, 1 failed
+///       failed: stt: timed out after 5 s
 ///       metric              n      p50      p95      p99      max   budget  result
 ///       voice_to_voice_ms  38  812.400  901.200  950.000  950.000  300.000  FAIL
 ///
@@ -27,6 +28,12 @@ public struct TerminalReportWriter: ReportWriter {
             let total = counts.values.reduce(0, +)
             let parts = TurnOutcome.allCases.compactMap { o in counts[o].map { "\($0) \(o.rawValue.replacingOccurrences(of: "_", with: " "))" } }
             lines.append("\(design)  \(total) turns" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")))
+            // Why turns failed belongs on the screen, not only in turns.csv: it is usually set-up.
+            let failures = report.turns.filter { $0.design == design }.compactMap(\.failure)
+            if let first = failures.first {
+                let others = Set(failures).count - 1
+                lines.append("  failed: \(first)" + (others > 0 ? " (and \(others) other reason\(others == 1 ? "" : "s"); see turns.csv)" : ""))
+            }
             var table = TextTable()
             table.append(["metric", "n", "p50", "p95", "p99", "max", "budget", "result"])
             for row in report.summary.rows where row.design == design && row.metric.isLatency {

@@ -99,10 +99,12 @@ import FoundationXML
         #expect(try Fixtures.text(file) == "earlier step\n" + md)
     }
 
-    @Test func terminalTableAndVerdict() {
+    @Test func terminalTableAndVerdict() throws {
         let text = TerminalReportWriter.render(Self.report)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.contains("duplex  22 turns: 20 responded, 1 talked over, 1 failed"))
+        let duplex = try #require(lines.firstIndex(of: "duplex  22 turns: 20 responded, 1 talked over, 1 failed"))
+        #expect(lines[duplex + 1] == "  failed: stt: timed out after 5 s", "the reason is on the screen, under its design")
+        #expect(lines.filter { $0.hasPrefix("  failed:") }.count == 1, "a design with no failed turn has no such line")
         #expect(lines.contains { $0.hasPrefix("  voice_to_voice_ms  21  ") && $0.hasSuffix("p90 300.000  PASS") })
         #expect(lines.contains("cascade <&> \"|\"  voice_to_voice_ms  p90  870.000  budget 300.000  FAIL (+570.000)"))
         #expect(!lines.contains { $0.hasPrefix("  stop_latency_ms     0") }, "a gate on duplex adds no empty row to cascade")
