@@ -4,7 +4,7 @@ public enum EspeakError: Error, Equatable, Sendable, CustomStringConvertible {
     case voiceNotFound(String)
     case synthesisFailed(text: String, code: Int)
     case commandNotFound(String)
-    case commandFailed(status: Int, message: String)
+    case commandFailed(String, message: String)
 
     public var description: String {
         switch self {
@@ -14,8 +14,8 @@ public enum EspeakError: Error, Equatable, Sendable, CustomStringConvertible {
             "espeak-ng has no voice \"\(voice)\""
         case let .commandNotFound(program):
             "\(program) (the command) is not on PATH; the modelled voices run it (Scripts/setup installs it: apt-get install espeak-ng)"
-        case let .commandFailed(status, message):
-            "espeak-ng (the command) exited with status \(status)\(message.isEmpty ? "" : ": \(message)")"
+        case let .commandFailed(how, message):
+            "espeak-ng (the command) ended with \(how)\(message.isEmpty ? "" : ": \(message)")"
         case let .synthesisFailed(text, code):
             "espeak-ng failed (error \(code)) on \"\(text.prefix(40))\""
         }

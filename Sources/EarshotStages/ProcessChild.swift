@@ -17,9 +17,12 @@ final class ProcessChild {
         case timedOut
     }
 
-    let process: Process
-    private let input: Pipe
-    private let output: Pipe
+    let pid: pid_t
+    /// Our ends of the child's stdin and stdout.
+    private let input: Int32
+    private let output: Int32
+    private var inputOpen = true
+    private var ended: Spawn.Termination?
     private var buffer: [UInt8] = []
 
     /// Writing to a child that has died must come back as EPIPE, not kill the harness with SIGPIPE.
@@ -32,24 +35,25 @@ final class ProcessChild {
         guard let executable = Self.resolve(command) else {
             throw InputError("cannot start '\(command)': not found on PATH (give its path, or install it)")
         }
-        process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        input = Pipe()
-        output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
+        let stdin = try Spawn.pipe(), stdout = try Spawn.pipe(), stderr = try Spawn.pipe()
+        // The child's ends are the child's alone once it has them (and ours to close if it never starts).
+        defer { for fd in [stdin.read, stdout.write, stderr.write] { close(fd) } }
         do {
-            try process.run()
+            pid = try Spawn.start(executable.path, [command] + arguments,
+                                  stdin: stdin.read, stdout: stdout.write, stderr: stderr.write)
         } catch {
-            throw InputError("cannot start '\(command)': \(error.localizedDescription)")
+            for fd in [stdin.write, stdout.read, stderr.read] { close(fd) }
+            throw InputError("cannot start '\(command)': \(error)")
         }
-        Self.forwardStderr(errors.fileHandleForReading, prefix: "[\(label)] ")
+        input = stdin.write
+        output = stdout.read
+        Self.forwardStderr(stderr.read, prefix: "[\(label)] ")
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        close(output)
+    }
 
     static func resolve(_ command: String) -> URL? {
         if command.contains("/") {
@@ -63,11 +67,10 @@ final class ProcessChild {
         return nil
     }
 
-    /// The forwarder thread owns `handle` and its partial line; it ends at the child's EOF.
-    private static func forwardStderr(_ handle: FileHandle, prefix: String) {
-        let fd = handle.fileDescriptor
+    /// The forwarder thread owns `fd` and its partial line; it ends, closing `fd`, at the child's EOF.
+    private static func forwardStderr(_ fd: Int32, prefix: String) {
         let thread = Thread {
-            _ = handle  // keeps the descriptor open as long as the thread reads it
+            defer { close(fd) }
             var pending: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             func flush(_ line: ArraySlice<UInt8>) {
@@ -94,7 +97,8 @@ final class ProcessChild {
     func write(line: String) -> Bool {
         var bytes = Array(line.utf8)
         bytes.append(10)
-        let fd = input.fileHandleForWriting.fileDescriptor
+        guard inputOpen else { return false }
+        let fd = input
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
@@ -109,7 +113,7 @@ final class ProcessChild {
 
     /// The next line from the child's stdout, waiting no later than `deadline`.
     func readLine(before deadline: ContinuousClock.Instant) -> Read {
-        let fd = output.fileHandleForReading.fileDescriptor
+        let fd = output
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             if let nl = buffer.firstIndex(of: 10) {
@@ -134,26 +138,33 @@ final class ProcessChild {
         }
     }
 
+    /// Whether the child is still running; reaps it once it has ended.
+    private var isRunning: Bool {
+        if ended == nil { ended = Spawn.reap(pid, block: false) }
+        return ended == nil
+    }
+
     /// How the child ended, once it has; waits up to `grace` for it.
     func exitDescription(grace: Duration = .milliseconds(200)) -> String {
         let until = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < until { usleep(1_000) }
-        guard !process.isRunning else { return "still running" }
-        return process.terminationReason == .uncaughtSignal
-            ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+        while isRunning && ContinuousClock.now < until { usleep(1_000) }
+        return ended.map(\.description) ?? "still running"
     }
 
     /// Asks politely (closing stdin is the child's cue to finish), then terminates; always reaps.
     func stop(grace: Duration = .milliseconds(200)) {
-        try? input.fileHandleForWriting.close()
-        let until = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < until { usleep(1_000) }
-        if process.isRunning {
-            process.terminate()
-            let hard = ContinuousClock.now + .seconds(1)
-            while process.isRunning && ContinuousClock.now < hard { usleep(1_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if inputOpen {
+            close(input)
+            inputOpen = false
         }
-        if !process.isRunning { process.waitUntilExit() }
+        let until = ContinuousClock.now + grace
+        while isRunning && ContinuousClock.now < until { usleep(1_000) }
+        if isRunning {
+            kill(pid, SIGTERM)
+            let hard = ContinuousClock.now + .seconds(1)
+            while isRunning && ContinuousClock.now < hard { usleep(1_000) }
+            if isRunning { kill(pid, SIGKILL) }
+        }
+        if ended == nil { ended = Spawn.reap(pid, block: true) }
     }
 }

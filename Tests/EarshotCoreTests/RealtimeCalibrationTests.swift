@@ -11,6 +11,8 @@ import Testing
     static let underThreadSanitizer: Bool = dlsym(dlopen(nil, RTLD_NOW), "__tsan_init") != nil
     static let tolerance: Duration = underThreadSanitizer ? .milliseconds(150) : .milliseconds(25)
     static let sessionsPerScenario = underThreadSanitizer ? 10 : 50
+    /// Where any one of many concurrent sessions must land; the turns are 1.5 s apart in time.
+    static let window: Duration = .milliseconds(250)
 
     @Test func fixedCascadeMatchesTheVirtualAnswer() throws {
         let scenario = Synthetic.scenario(totalMs: 2000, turns: [(.turn, 400, 910)])
@@ -40,10 +42,16 @@ import Testing
         #expect(result.turns.count == sessions)
         #expect(Set(result.turns.map(\.session)).count == sessions)
         #expect(result.harness.framesSent + result.harness.framesDropped == sessions * 75)
-        for t in result.turns {
-            let expected: Duration = .milliseconds(t.scenario == "a" ? 500 : 510)
-            let v2v = try #require(t.voiceToVoice)
-            #expect(v2v >= expected - Self.tolerance && v2v <= expected + Self.tolerance, "session \(t.session): \(v2v)")
+        // A stall of the whole machine (a neighbour's burst on two shared cores) moves every session
+        // caught in it at once, so the known answer is held by each scenario's median, and each
+        // session only to a window that still catches a turn timed on another session's clock.
+        for (name, expected) in [("a", Duration.milliseconds(500)), ("b", .milliseconds(510))] {
+            let v2vs = try result.turns.filter { $0.scenario == name }.map { try #require($0.voiceToVoice) }.sorted()
+            try #require(v2vs.count == Self.sessionsPerScenario)
+            let median = v2vs[v2vs.count / 2]
+            #expect(median >= expected - Self.tolerance && median <= expected + Self.tolerance, "scenario \(name): median \(median)")
+            #expect(v2vs.first! >= expected - Self.window && v2vs.last! <= expected + Self.window,
+                    "scenario \(name): \(v2vs.first!) ... \(v2vs.last!)")
         }
     }
 }
