@@ -46,6 +46,8 @@ enum EspeakCommand {
         let errors = try Spawn.open(stderr, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(errors) }
         let pid = try Spawn.start(path, arguments, stdin: null, stdout: null, stderr: errors)
-        return Spawn.reap(pid, block: true)!
+        // Only a process that ignores SIGCHLD (its children reaped unasked) leaves no status to read.
+        guard let ended = Spawn.reap(pid, block: true) else { throw EspeakError.commandFailed("no exit status", message: "") }
+        return ended
     }
 }
