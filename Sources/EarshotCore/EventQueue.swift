@@ -24,6 +24,11 @@ struct EventQueue {
         }
     }
 
+    /// When the next event is due; nil when none is scheduled.
+    var nextTime: Int64? {
+        presentHead < present.count ? now : future.peekTime
+    }
+
     /// The next event in (time, sequence) order, with the clock moved to its time.
     mutating func pop() -> (time: Int64, event: Event)? {
         if let next = future.peekTime, next == now {

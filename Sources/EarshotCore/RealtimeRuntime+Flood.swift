@@ -27,7 +27,7 @@ extension RealtimeRuntime {
             arrived.value.count += 1
             if arrived.value.count % half == 0 { refill.signal() }
         }
-        session.t0 = MonotonicClock.now()
+        session.startClock(at: MonotonicClock.now())
         let start = ContinuousClock.now
         var sent = 0
         while sent < frames {

@@ -44,15 +44,18 @@ public final class RealtimeRuntime {
             sessions.append(session)
             horizon = max(horizon, timelines[s].duration.nanoseconds)
         }
+        // What stages prepare in `started` (voicing scripted replies, planning) happens before the
+        // clock starts, so the start lead only has to cover handing the sources to the pacer.
+        for session in sessions { session.start() }
         let wallStart = ContinuousClock.now
         let start = MonotonicClock.now() + configuration.startLead.nanoseconds
         let pacer = Pacer(start: start, slotCount: slotCount, staleLimit: configuration.staleFrameLimit)
         for (i, session) in sessions.enumerated() {
             // Spread sessions over the slots so each millisecond carries 1/slotCount of the frames.
-            session.t0 = start + Int64(i % slotCount) * 1_000_000
-            session.callOnEveryStage { stage, ctx in stage.started(context: ctx) }
+            let t0 = start + Int64(i % slotCount) * 1_000_000
+            session.startClock(at: t0)
             let source = Pacer.Source(session: session, frameNanos: frameNanos,
-                                      count: session.ledger.pointee.timeline.frames.count, t0: session.t0)
+                                      count: session.ledger.pointee.timeline.frames.count, t0: t0)
             pacer.queue.sync { pacer.add(source) }
         }
         pacer.resume()

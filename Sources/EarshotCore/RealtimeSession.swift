@@ -52,7 +52,10 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
             driver: self, measuresBusyTime: { _ in true })
     }
 
-    @inline(__always) func now(node: Int) -> RunTime { RunTime(nanoseconds: MonotonicClock.now() - t0) }
+    /// Before the session's clock starts (while `started` runs) it reads zero.
+    @inline(__always) func now(node: Int) -> RunTime {
+        clockStarted ? RunTime(nanoseconds: MonotonicClock.now() - t0) : .zero
+    }
 
     func emit(_ frame: Frame, from node: Int, at now: RunTime) {
         var f = frame
@@ -80,19 +83,61 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         // Only stage-to-stage hops: a source frame's first hop wakes an idle executor, which the pacer's figures show.
         if recordsStats && !isEntry[node] { stats.value.hop.record(.nanoseconds(start - t0 - frame.emittedAt.nanoseconds)) }
         guard !control.cancelled.load(ordering: .relaxed) else { return }
-        guard nodes.consumes[node].contains(frame.kind) else { return emit(frame, from: node, at: RunTime(nanoseconds: start - t0)) }
-        let ctx = nodes.contexts[node]
-        ctx.record.noteInput(turn: frame.turn, at: RunTime(nanoseconds: start - t0))
-        do {
-            try nodes.stages[node].receive(frame, context: ctx)
-        } catch {
-            ctx.fail(turn: frame.turn, reason: String(describing: error))
-        }
-        ctx.record.addBusy(turn: frame.turn, .nanoseconds(MonotonicClock.now() - start))
+        deliverNow(frame, to: node, at: start)
     }
 
-    func schedule(after delay: Duration, node: Int, _ work: @escaping () -> Void) {
+    private func deliverNow(_ frame: Frame, to node: Int, at start: Int64) {
+        switch nodes.route(frame, to: node) {
+        case .held:
+            break
+        case .passOn:
+            emit(frame, from: node, at: RunTime(nanoseconds: start - t0))
+        case .receive:
+            nodes.receive(frame, node: node, at: RunTime(nanoseconds: start - t0))
+            nodes.contexts[node].record.addBusy(turn: frame.turn, .nanoseconds(MonotonicClock.now() - start))
+        }
+    }
+
+    /// Runs `work` on `node`'s queue, counted as the session's work in flight.
+    func enqueue(node: Int, _ work: @escaping () -> Void) {
         inflight.add(1, ordering: .relaxed)
+        let box = UncheckedBox((self, work))
+        queues[node].async {
+            let (session, work) = box.value
+            if !session.control.cancelled.load(ordering: .relaxed) { work() }
+            session.release()
+        }
+    }
+
+    func openPort(node: Int, holdsInput: Bool) -> any InboxPort {
+        // An open inbox is work in flight: the session does not finish while outside work may still answer.
+        inflight.add(1, ordering: .relaxed)
+        return RealtimeInboxPort(session: self, node: node, holdsInput: holdsInput)
+    }
+
+    /// Called on `node`'s queue when a holding inbox closes.
+    func releaseHold(node: Int) {
+        nodes.release(node: node) { deliverNow($0, to: node, at: MonotonicClock.now()) }
+    }
+
+    func runBlocking(node: Int, _ job: @escaping @Sendable () -> Void) {
+        RealtimeSession.blocking.async(execute: job)
+    }
+
+    /// Where blocking jobs run: off the executors, on threads libdispatch adds as jobs block.
+    static let blocking = DispatchQueue(label: "earshot.blocking", attributes: .concurrent)
+
+    /// Ends the hold an open inbox has on the session's completion.
+    func inboxClosed() { release() }
+
+    func schedule(after delay: Duration, node: Int, handle: Scheduled, _ work: @escaping () -> Void) {
+        inflight.add(1, ordering: .relaxed)
+        // Work scheduled before the session's clock starts (in `started`) counts from its zero.
+        guard clockStarted else { return beforeStart.append((delay, node, work)) }
+        arm(after: delay, from: MonotonicClock.now(), node: node, work)
+    }
+
+    private func arm(after delay: Duration, from base: Int64, node: Int, _ work: @escaping () -> Void) {
         // A strict one-shot timer: asyncAfter lets libdispatch add up to 10% of the delay as leeway.
         let timer = DispatchSource.makeTimerSource(flags: .strict, queue: queues[node])
         let box = UncheckedBox((self, work, timer))
@@ -102,8 +147,27 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
             if !session.control.cancelled.load(ordering: .relaxed) { work() }
             session.release()
         }
-        timer.schedule(deadline: MonotonicClock.deadline(MonotonicClock.now() + max(0, delay.nanoseconds)), leeway: .nanoseconds(0))
+        timer.schedule(deadline: MonotonicClock.deadline(base + max(0, delay.nanoseconds)), leeway: .nanoseconds(0))
         timer.resume()
+    }
+
+    /// False while `started` runs, before the session's clock: its timers wait in `beforeStart`.
+    private var clockStarted = false
+    private var beforeStart: [(Duration, Int, () -> Void)] = []
+
+    /// Calls every stage's `started` before the clock starts (what a stage prepares there is never
+    /// timed); the clock then reads zero and timers scheduled there are kept for `startClock`.
+    func start() {
+        callOnEveryStage { stage, ctx in stage.started(context: ctx) }
+    }
+
+    /// Starts the session's clock at `t0` and arms what `started` scheduled, counted from `t0`.
+    func startClock(at t0: Int64) {
+        self.t0 = t0
+        let pending = beforeStart
+        beforeStart = []
+        clockStarted = true
+        for (delay, node, work) in pending { arm(after: delay, from: t0, node: node, work) }
     }
 
     private func playout(_ frame: Frame) {
@@ -146,6 +210,32 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     func results() -> (turns: [TurnResult], stages: [StageTurnResult]) {
         ledger.pointee.sourceEmits = sourceEmits
         return ledger.pointee.results(records: nodes.records)
+    }
+}
+
+/// An inbox under the real-time runtime: posts go straight onto the stage's queue.
+final class RealtimeInboxPort: InboxPort, @unchecked Sendable {
+    private let session: RealtimeSession
+    private let node: Int
+    private let holdsInput: Bool
+    private let closed = Atomic<Bool>(false)
+
+    init(session: RealtimeSession, node: Int, holdsInput: Bool) {
+        self.session = session
+        self.node = node
+        self.holdsInput = holdsInput
+    }
+
+    func post(_ work: @escaping () -> Void) {
+        guard !closed.load(ordering: .acquiring) else { return }
+        session.enqueue(node: node, work)
+    }
+
+    func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let (session, node, holds) = (self.session, self.node, holdsInput)
+        session.enqueue(node: node) { if holds { session.releaseHold(node: node) } }
+        session.inboxClosed()
     }
 }
 

@@ -32,7 +32,55 @@ struct SessionNodes {
         self.entry = topology.entry
     }
 
+    /// One stage on its own, fed by hand (`StageHarness`).
+    init(stage: any Stage, context: StageContext) {
+        stages = [stage]
+        names = [context.stageName]
+        contexts = [context]
+        consumes = [stage.consumes]
+        next = [[]]
+        entry = [0]
+    }
+
     var records: [(stage: String, record: StageRecord)] {
         zip(names, contexts).map { ($0, $1.record) }
+    }
+
+    /// What the one delivery rule says of `frame` at `node`, under every clock.
+    enum Route {
+        /// The stage waits on outside work: the frame joined its backlog.
+        case held
+        /// The stage does not consume this kind: pass the frame on untouched.
+        case passOn
+        /// Hand the frame to the stage's `receive`.
+        case receive
+    }
+
+    func route(_ frame: Frame, to node: Int) -> Route {
+        let ctx = contexts[node]
+        if ctx.holds > 0 {
+            ctx.backlog.append(frame)
+            return .held
+        }
+        return consumes[node].contains(frame.kind) ? .receive : .passOn
+    }
+
+    /// Calls the stage's `receive`; a throw fails the frame's turn with the error as the reason.
+    func receive(_ frame: Frame, node: Int, at now: RunTime) {
+        let ctx = contexts[node]
+        ctx.record.noteInput(turn: frame.turn, at: now)
+        do {
+            try stages[node].receive(frame, context: ctx)
+        } catch {
+            ctx.fail(turn: frame.turn, reason: String(describing: error))
+        }
+    }
+
+    /// Lets go of one hold on `node`'s input, then hands over what waited, in order, while no hold
+    /// is back (a waiting frame may start new outside work).
+    func release(node: Int, deliver: (Frame) -> Void) {
+        let ctx = contexts[node]
+        ctx.holds -= 1
+        while ctx.holds == 0, !ctx.backlog.isEmpty { deliver(ctx.backlog.removeFirst()) }
     }
 }

@@ -17,6 +17,9 @@ public final class StageContext {
     let node: Int
     let measuresBusyTime: Bool
     var record = StageRecord()
+    /// Open inboxes holding this stage's input, and the frames waiting for them to close.
+    var holds = 0
+    var backlog: [Frame] = []
 
     init(stageName: String, session: Int, scenario: Scenario, random: SeededRandom,
          driver: SessionDriver, node: Int, measuresBusyTime: Bool) {
@@ -44,9 +47,56 @@ public final class StageContext {
         emit(Frame(payload, turn: turn, origin: now))
     }
 
-    /// Runs `work` on this stage after `delay` of run-clock time (exactly, in virtual time).
-    public func schedule(after delay: Duration, _ work: @escaping () -> Void) {
-        driver.schedule(after: delay, node: node, work)
+    /// Runs `work` on this stage after `delay` of run-clock time (exactly, in virtual time), unless
+    /// the returned handle is cancelled first.
+    @discardableResult
+    public func schedule(after delay: Duration, _ work: @escaping () -> Void) -> Scheduled {
+        let handle = Scheduled()
+        driver.schedule(after: delay, node: node, handle: handle) {
+            guard !handle.isCancelled else { return }
+            handle.hasRun = true
+            work()
+        }
+        return handle
+    }
+
+    /// Opens a way in for outside work (an HTTP client's callbacks, a reader thread): what is posted
+    /// to it reaches `receive` on this stage's context, at the run-clock time it arrived.
+    /// `holdingInput` keeps frames for this stage waiting until the inbox closes. Close it when
+    /// the outside work is over: in virtual time an open inbox keeps the session's clock at the
+    /// wall clock's pace, and a session does not finish while one is open.
+    public func openInbox<Value: Sendable>(of type: Value.Type = Value.self, holdingInput: Bool = false,
+                                           _ receive: @escaping (Value) -> Void) -> StageInbox<Value> {
+        if holdingInput { holds += 1 }
+        return StageInbox(port: driver.openPort(node: node, holdsInput: holdingInput), receive: receive)
+    }
+
+    /// Runs `job` — a call that blocks or takes milliseconds: an engine, a child process's reply,
+    /// voicing audio — off the executors, then hands its result to `then` on this stage's context.
+    /// Frames for this stage wait, in order, until `then` has run, as behind any busy stage.
+    /// In real time the job runs on the blocking pool; in virtual time it runs at once and the
+    /// result arrives as much run-clock time later as the job took on the wall clock. The job's
+    /// wall time counts as the stage's busy time for `turn`.
+    /// The job must not touch the stage's state: it gets what it needs and returns a value.
+    public func perform<T: Sendable>(for turn: Int, _ job: @escaping @Sendable () throws -> T,
+                                     then: @escaping (JobResult<T>) -> Void) {
+        perform(for: turn, streaming: { (inbox: StageInbox<JobResult<T>>) in inbox.post(Result { try job() }) },
+                receive: then)
+    }
+
+    /// As `perform(for:_:then:)`, for a job that hands back several values as it goes (a child's
+    /// reply lines): each reaches `receive` when the job posted it; frames wait until the job returns.
+    public func perform<Value: Sendable>(for turn: Int, streaming job: @escaping @Sendable (StageInbox<Value>) -> Void,
+                                         receive: @escaping (Value) -> Void) {
+        let inbox = openInbox(of: Value.self, holdingInput: true, receive)
+        let me = UncheckedBox(self)
+        driver.runBlocking(node: node) {
+            let start = ContinuousClock.now
+            job(inbox)
+            let spent = ContinuousClock.now - start
+            inbox.run { me.value.record.addBusy(turn: turn, spent) }
+            inbox.close()
+        }
     }
 
     /// Records `mark` for `turn` at `now`. The first mark of a name per turn counts.
@@ -64,5 +114,11 @@ public final class StageContext {
 protocol SessionDriver: AnyObject {
     func now(node: Int) -> RunTime
     func emit(_ frame: Frame, from node: Int, at now: RunTime)
-    func schedule(after delay: Duration, node: Int, _ work: @escaping () -> Void)
+    /// `handle` is the stage's; a driver may keep it to tell work still due from work called off.
+    func schedule(after delay: Duration, node: Int, handle: Scheduled, _ work: @escaping () -> Void)
+    /// A port for a new inbox of `node`'s; its `close` lets go of the hold when `holdsInput`.
+    func openPort(node: Int, holdsInput: Bool) -> any InboxPort
+    /// Runs a blocking job: on the blocking pool in real time; at once in virtual time (its posts
+    /// stamped with the wall time they were made, so the result is charged what the job took).
+    func runBlocking(node: Int, _ job: @escaping @Sendable () -> Void)
 }

@@ -1,27 +1,34 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs a pipeline over scenarios on a virtual clock: a deterministic discrete-event simulation.
 ///
 /// Frames and timed work are events ordered by (time, sequence). Delivering a frame costs no
 /// virtual time; a modelled stage's delays are charged exactly; a `.measured` stage is charged the
 /// wall time its call took and stays busy, with frames queueing behind it, until that time has
-/// passed. With only modelled stages the same seed and inputs give identical results, every time.
-public final class VirtualRuntime {
-    typealias Action = EventHeap.Action
-
+/// passed; outside work (`StageInbox`, `perform`) is charged the wall time it took to answer.
+/// With only modelled stages the same seed and inputs give identical results, every time.
+///
+/// Sessions never touch one another, so they run in batches, one batch at a time on each of
+/// `workers` threads, each batch on a scheduler of its own: every core is busy, and memory follows
+/// `workers × batchSize` sessions, not the whole run — a batch's stages are released when it ends.
+/// Results come back in session order, identical to running every session on one scheduler.
+public final class VirtualRuntime: Sendable {
     let pipeline: Pipeline
     let scenarios: [Scenario]
     let configuration: RunConfiguration
-    var queue = EventQueue()
-    /// The virtual clock: the time of the event being handled.
-    var clock: Int64 { queue.now }
-    var sessions: [VirtualSession] = []
+    let workers: Int
+    let batchSize: Int
 
-    public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration()) {
+    public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 16) {
         precondition(!scenarios.isEmpty, "a run needs at least one scenario")
         self.pipeline = pipeline
         self.scenarios = scenarios
         self.configuration = configuration
+        self.workers = max(1, workers)
+        self.batchSize = max(1, batchSize)
     }
 
     /// Runs every session to the end and returns what was measured. Throws if a stage cannot be made.
@@ -29,53 +36,120 @@ public final class VirtualRuntime {
         let wallStart = ContinuousClock.now
         let topology = pipeline.topology()
         let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
-        var horizon: Int64 = 0
-        for (i, index) in configuration.sessions(scenarioCount: scenarios.count).enumerated() {
-            let s = index % scenarios.count
-            let session = VirtualSession(runtime: self, index: Int32(i), ledger: SessionLedger(
-                design: pipeline.name, session: index, scenario: scenarios[s], timeline: timelines[s],
-                configuration: configuration))
-            try session.build(topology: topology, seed: configuration.seed)
-            sessions.append(session)
-            horizon = max(horizon, timelines[s].duration.nanoseconds)
-        }
-        for session in sessions {
-            for (node, ctx) in session.nodes.contexts.enumerated() {
-                session.current = node
-                session.nodes.stages[node].started(context: ctx)
-            }
-            queue.push(time: session.ledger.timeline.due(0).nanoseconds, session: session.index, node: -1, .tick(0))
-        }
+        let indices = Array(configuration.sessions(scenarioCount: scenarios.count))
+        let horizon = indices.map { timelines[$0 % scenarios.count].duration.nanoseconds }.max() ?? 0
         let cutoff = horizon + configuration.drainTimeout.nanoseconds
-        var stats = HarnessStats()
-        var lastHandled: Int64 = 0
-        while let (time, event) = queue.pop() {
-            guard time <= cutoff else { break }
-            lastHandled = time
-            stats.events += 1
-            sessions[Int(event.session)].handle(event.action, node: Int(event.node), stats: &stats)
-        }
-        for session in sessions {
-            for (node, ctx) in session.nodes.contexts.enumerated() {
-                session.current = node
-                session.nodes.stages[node].finished(context: ctx)
+        let batches = stride(from: 0, to: indices.count, by: batchSize).map { $0..<min($0 + batchSize, indices.count) }
+
+        let outputs = Mutex<[Int: VirtualBatch.Output]>([:])
+        let failure = Mutex<(any Error)?>(nil)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in
+            while failure.withLock({ $0 == nil }) {
+                let b = next.add(1, ordering: .relaxed).oldValue
+                guard b < batches.count else { return }
+                do {
+                    let batch = try VirtualBatch(
+                        design: pipeline.name, sessions: batches[b].map { (position: $0, index: indices[$0]) },
+                        scenarios: scenarios, timelines: timelines, topology: topology,
+                        configuration: configuration, cutoff: cutoff)
+                    let output = batch.run()
+                    outputs.withLock { $0[b] = output }
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
             }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
+
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
-        for session in sessions {
-            let r = session.ledger.results(records: session.nodes.records)
-            turns += r.turns
-            stages += r.stages
+        var stats = HarnessStats()
+        outputs.withLock { outputs in
+            for b in batches.indices {
+                guard let output = outputs.removeValue(forKey: b) else { continue }
+                turns += output.turns
+                stages += output.stages
+                stats.merge(output.stats)
+            }
         }
-        stats.simulated = .nanoseconds(lastHandled)
         stats.wall = ContinuousClock.now - wallStart
         return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats)
     }
 }
 
+/// A few sessions on one scheduler, run from their start to the cutoff on one thread.
+final class VirtualBatch {
+    typealias Action = EventHeap.Action
+
+    struct Output {
+        var turns: [TurnResult] = []
+        var stages: [StageTurnResult] = []
+        var stats = HarnessStats()
+    }
+
+    var queue = EventQueue()
+    let mailbox = Mailbox()
+    var sessions: [VirtualSession] = []
+    let cutoff: Int64
+    /// The virtual clock: the time of the event being handled.
+    var clock: Int64 { queue.now }
+
+    init(design: String, sessions: [(position: Int, index: Int)], scenarios: [Scenario], timelines: [SourceTimeline],
+         topology: Pipeline.Topology, configuration: RunConfiguration, cutoff: Int64) throws {
+        self.cutoff = cutoff
+        for (i, s) in sessions.enumerated() {
+            let scenario = s.index % scenarios.count
+            let session = VirtualSession(batch: self, index: Int32(i), ledger: SessionLedger(
+                design: design, session: s.index, scenario: scenarios[scenario], timeline: timelines[scenario],
+                configuration: configuration))
+            try session.build(topology: topology, seed: configuration.seed)
+            self.sessions.append(session)
+        }
+    }
+
+    func run() -> Output {
+        for session in sessions {
+            session.callOnEveryStage { $0.started(context: $1) }
+            queue.push(time: session.ledger.timeline.due(0).nanoseconds, session: session.index, node: -1, .tick(0))
+        }
+        var output = Output()
+        var lastHandled: Int64 = 0
+        while true {
+            if mailbox.isActive, !admitOutsideWork() { continue }
+            guard let (time, event) = queue.pop(), time <= cutoff else { break }
+            lastHandled = time
+            output.stats.events += 1
+            sessions[Int(event.session)].handle(event.action, node: Int(event.node), stats: &output.stats)
+        }
+        for session in sessions {
+            session.callOnEveryStage { $0.finished(context: $1) }
+            let r = session.ledger.results(records: session.nodes.records)
+            output.turns += r.turns
+            output.stages += r.stages
+        }
+        output.stats.simulated = .nanoseconds(lastHandled)
+        return output
+    }
+
+    /// Files what outside work has posted as events, and says whether the next event may run:
+    /// not while it lies past the time an open inbox has reached (that call waits for mail or for
+    /// the wall clock to get there, then returns false to look again).
+    private func admitOutsideWork() -> Bool {
+        let (mail, horizon, offset) = mailbox.collect()
+        for m in mail {
+            queue.push(time: max(queue.now, m.time), session: m.session, node: m.node, .timer(m.work))
+        }
+        guard let horizon, let offset else { return true }
+        let limit = min(queue.nextTime ?? .max, cutoff + 1)
+        guard limit > horizon else { return true }
+        mailbox.wait(untilWall: limit - offset)
+        return false
+    }
+}
+
 final class VirtualSession: SessionDriver {
-    unowned(unsafe) let runtime: VirtualRuntime
+    unowned(unsafe) let batch: VirtualBatch
     let index: Int32
     var ledger: SessionLedger
     var nodes: SessionNodes!
@@ -87,8 +161,8 @@ final class VirtualSession: SessionDriver {
     var callStartWall = ContinuousClock.now
     var callStartVirtual: Int64 = 0
 
-    init(runtime: VirtualRuntime, index: Int32, ledger: SessionLedger) {
-        self.runtime = runtime
+    init(batch: VirtualBatch, index: Int32, ledger: SessionLedger) {
+        self.batch = batch
         self.index = index
         self.ledger = ledger
     }
@@ -101,61 +175,84 @@ final class VirtualSession: SessionDriver {
         busyUntil = Array(repeating: 0, count: nodes.stages.count)
     }
 
+    func callOnEveryStage(_ body: (any Stage, StageContext) -> Void) {
+        for (node, ctx) in nodes.contexts.enumerated() {
+            current = node
+            body(nodes.stages[node], ctx)
+        }
+    }
+
     func now(node: Int) -> RunTime {
         if measuring && node == current {
             return RunTime(nanoseconds: callStartVirtual + (ContinuousClock.now - callStartWall).nanoseconds)
         }
-        return RunTime(nanoseconds: runtime.clock)
+        return RunTime(nanoseconds: batch.clock)
     }
 
     func emit(_ frame: Frame, from node: Int, at now: RunTime) {
         var f = frame
         f.emittedAt = now
         for n in nodes.next[node] {
-            runtime.queue.push(time: f.emittedAt.nanoseconds, session: index, node: Int32(n), .deliver(f))
+            batch.queue.push(time: f.emittedAt.nanoseconds, session: index, node: Int32(n), .deliver(f))
         }
     }
 
-    func schedule(after delay: Duration, node: Int, _ work: @escaping () -> Void) {
+    func schedule(after delay: Duration, node: Int, handle: Scheduled, _ work: @escaping () -> Void) {
         let at = now(node: node).nanoseconds + max(0, delay.nanoseconds)
-        runtime.queue.push(time: at, session: index, node: Int32(node), .timer(work))
+        batch.queue.push(time: at, session: index, node: Int32(node), .timer(work))
     }
 
-    func handle(_ action: consuming VirtualRuntime.Action, node: Int, stats: inout HarnessStats) {
+    func openPort(node: Int, holdsInput: Bool) -> any InboxPort {
+        VirtualInboxPort(mailbox: batch.mailbox, at: now(node: node).nanoseconds, session: index, node: Int32(node)) { [self] in
+            if holdsInput { nodes.release(node: node) { deliverNow($0, to: node) } }
+        }
+    }
+
+    func runBlocking(node: Int, _ job: @escaping @Sendable () -> Void) {
+        let start = ContinuousClock.now
+        job()
+        // The job's time is charged through its inbox's stamps, not again as the calling stage's busy time.
+        if measuring && node == current { callStartWall += ContinuousClock.now - start }
+    }
+
+    func handle(_ action: consuming VirtualBatch.Action, node: Int, stats: inout HarnessStats) {
         switch consume action {
         case .tick(let k):
             let t = ledger.timeline
-            let time = RunTime(nanoseconds: runtime.clock)
+            let time = RunTime(nanoseconds: batch.clock)
             if keyFrames.contains(k) { ledger.sourceEmits[k] = time }
             var frame = Frame(.audio(t.frames[k]), turn: t.turnOfFrame[k], origin: time)
             frame.emittedAt = time
             stats.framesSent += 1
             for n in nodes.entry {
-                runtime.queue.push(time: time.nanoseconds, session: index, node: Int32(n), .deliver(frame))
+                batch.queue.push(time: time.nanoseconds, session: index, node: Int32(n), .deliver(frame))
             }
             if k + 1 < t.frames.count {
-                runtime.queue.push(time: t.due(k + 1).nanoseconds, session: index, node: -1, .tick(k + 1))
+                batch.queue.push(time: t.due(k + 1).nanoseconds, session: index, node: -1, .tick(k + 1))
             }
         case .deliver(let frame):
             if node == Pipeline.Topology.sink {
                 deliverToPlayout(frame, stats: &stats)
-            } else if busyUntil[node] > runtime.clock {
-                runtime.queue.push(time: busyUntil[node], session: index, node: Int32(node), .deliver(frame))
-            } else if !nodes.consumes[node].contains(frame.kind) {
-                emit(frame, from: node, at: RunTime(nanoseconds: runtime.clock))
+            } else if busyUntil[node] > batch.clock {
+                batch.queue.push(time: busyUntil[node], session: index, node: Int32(node), .deliver(frame))
             } else {
-                let ctx = nodes.contexts[node]
-                ctx.record.noteInput(turn: frame.turn, at: RunTime(nanoseconds: runtime.clock))
-                run(node: node, turn: frame.turn) {
-                    try nodes.stages[node].receive(frame, context: ctx)
-                }
+                deliverNow(frame, to: node)
             }
         case .timer(let work):
-            if busyUntil[node] > runtime.clock {
-                runtime.queue.push(time: busyUntil[node], session: index, node: Int32(node), .timer(work))
+            if busyUntil[node] > batch.clock {
+                batch.queue.push(time: busyUntil[node], session: index, node: Int32(node), .timer(work))
             } else {
                 run(node: node, turn: nil) { work() }
             }
+        }
+    }
+
+    private func deliverNow(_ frame: Frame, to node: Int) {
+        let now = RunTime(nanoseconds: batch.clock)
+        switch nodes.route(frame, to: node) {
+        case .held: break
+        case .passOn: emit(frame, from: node, at: now)
+        case .receive: run(node: node, turn: frame.turn) { nodes.receive(frame, node: node, at: now) }
         }
     }
 
@@ -164,7 +261,7 @@ final class VirtualSession: SessionDriver {
         let ctx = nodes.contexts[node]
         measuring = ctx.measuresBusyTime
         if measuring {
-            callStartVirtual = runtime.clock
+            callStartVirtual = batch.clock
             callStartWall = ContinuousClock.now
         }
         do {
@@ -174,14 +271,14 @@ final class VirtualSession: SessionDriver {
         }
         if measuring {
             let spent = ContinuousClock.now - callStartWall
-            busyUntil[node] = runtime.clock + spent.nanoseconds
+            busyUntil[node] = batch.clock + spent.nanoseconds
             if let turn { ctx.record.addBusy(turn: turn, spent) }
             measuring = false
         }
     }
 
     func deliverToPlayout(_ frame: Frame, stats: inout HarnessStats) {
-        let now = RunTime(nanoseconds: runtime.clock)
+        let now = RunTime(nanoseconds: batch.clock)
         stats.sourceToSink.record(now - frame.origin)
         switch frame.payload {
         case .audio(let chunk): ledger.playout.play(chunk, turn: frame.turn, at: now)

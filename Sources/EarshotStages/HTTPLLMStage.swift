@@ -7,17 +7,17 @@ import FoundationNetworking
 /// `llm-openai`: a real LLM behind an OpenAI-compatible streaming chat endpoint
 /// (`POST {base_url}/v1/chat/completions`, `stream: true`), the network counterpart of `llm-scripted`.
 ///
-/// Timing is `.measured`: the stage reads the SSE stream itself, inside `receive` and its
-/// continuations, so virtual time charges the wait for the server and each token is stamped by
-/// the harness as it is read. It reads in slices of at most `slice`, each ending by scheduling the
-/// next with no delay, rather than blocking until the reply is over, so a token is emitted the
-/// moment it arrives and an `interruption` queued behind the stream is seen within a slice and
-/// abandons it. (On the virtual clock, wall time other measured stages spend between two slices is
-/// not charged to the stream; the real-time clock, where a network LLM belongs, has no such gap.)
+/// The request runs outside the stage: URLSession's callbacks reach it through a `StageInbox`, so
+/// waiting for the server never occupies the stage's queue or its session's executor, and each
+/// token is stamped by the harness as it arrives — in real time on the wall clock; in virtual
+/// time as much run-clock time after the request as it took on the wall. An `interruption`
+/// reaching the stage meanwhile abandons the stream at once. The stall limit is a cancellable
+/// timer re-armed by every piece of the stream.
 ///
 /// The API key is read from the environment variable named by `apiKeyVariable` when a request is
 /// made, and is never put in a failure reason: reasons are built from the status, the server's
-/// error message and the transport error, and any copy of the key in them is redacted.
+/// error message and the transport error, and any copy of the key in them is redacted before
+/// anything is cut short.
 public final class HTTPLLMStage: Stage {
     public struct Configuration: Sendable {
         public var baseURL: String
@@ -33,36 +33,37 @@ public final class HTTPLLMStage: Stage {
     public let name = "llm-openai"
     public let consumes: FrameKinds = [.text, .event]
     public let produces: FrameKinds = [.text, .event]
-    public var timing: StageTiming { .measured }
     public let configuration: Configuration
-    /// Longest one call blocks the stage's queue waiting for the stream.
-    let slice: Duration = .milliseconds(20)
 
     /// The session's conversation so far, as chat messages (`user`, `assistant`, alternating).
     public private(set) var history: [(role: String, content: String)] = []
     private var reply: Reply?
-    private var generation = 0
     private var replied = false
 
     /// The reply in flight.
     private final class Reply {
         let turn: Int
         let user: String
-        let connection: HTTPStreamConnection
         let key: String
+        var connection: HTTPStreamConnection?
+        var inbox: StageInbox<HTTPStreamConnection.Event>?
+        var stall: Scheduled?
         var parser = ChatStreamParser()
         var status: Int?
         var body = Data()
         var text = ""
         var marked = false
-        var deadline: ContinuousClock.Instant
 
-        init(turn: Int, user: String, connection: HTTPStreamConnection, key: String, deadline: ContinuousClock.Instant) {
+        init(turn: Int, user: String, key: String) {
             self.turn = turn
             self.user = user
-            self.connection = connection
             self.key = key
-            self.deadline = deadline
+        }
+
+        func close() {
+            stall?.cancel()
+            connection?.cancel()
+            inbox?.close()
         }
     }
 
@@ -70,7 +71,7 @@ public final class HTTPLLMStage: Stage {
         self.configuration = configuration
     }
 
-    deinit { reply?.connection.cancel() }
+    deinit { reply?.close() }
 
     public func started(context: StageContext) {
         history = []
@@ -99,7 +100,6 @@ public final class HTTPLLMStage: Stage {
     }
 
     private func start(_ user: String, turn: Int, context: StageContext) {
-        generation += 1
         let key = ProcessInfo.processInfo.environment[configuration.apiKeyVariable] ?? ""
         let request: URLRequest
         do {
@@ -108,9 +108,15 @@ public final class HTTPLLMStage: Stage {
             history += [("user", user)]
             return context.fail(turn: turn, reason: "\(error)")
         }
-        reply = Reply(turn: turn, user: user, connection: HTTPStreamConnection(request), key: key,
-                      deadline: ContinuousClock.now + configuration.timeout)
-        pump(generation, context: context)
+        let r = Reply(turn: turn, user: user, key: key)
+        reply = r
+        let inbox = context.openInbox(of: HTTPStreamConnection.Event.self) { [weak self, weak r] event in
+            guard let self, let r, self.reply === r else { return }
+            self.handle(event, context: context)
+        }
+        r.inbox = inbox
+        rearmStall(context: context)
+        r.connection = HTTPStreamConnection(request) { inbox.post($0) }
     }
 
     func makeRequest(user: String, key: String) throws -> URLRequest {
@@ -132,30 +138,36 @@ public final class HTTPLLMStage: Stage {
         return request
     }
 
-    /// One slice of reading: emits what has arrived, then either ends the reply or schedules the next slice.
-    private func pump(_ current: Int, context: StageContext) {
-        guard current == generation, let reply else { return }
-        let sliceEnd = ContinuousClock.now + slice
-        while true {
-            guard let progress = reply.connection.take(before: min(sliceEnd, reply.deadline)) else {
-                if ContinuousClock.now >= reply.deadline {
-                    let ms = Int(configuration.timeout.milliseconds)
-                    return fail(reply.status == nil ? "timed out: no response within \(ms) ms"
-                                                    : "stalled: nothing from the server for \(ms) ms", context: context)
-                }
-                return context.schedule(after: .zero) { [self] in pump(current, context: context) }
-            }
-            reply.deadline = ContinuousClock.now + configuration.timeout
-            if let status = progress.status { reply.status = status }
-            if let error = progress.error { return fail("request failed: \(error)", context: context) }
-            if let status = reply.status, status >= 400 {
-                reply.body.append(progress.data)
-                if progress.finished { return fail(Self.httpFailure(status, body: reply.body), context: context) }
-                continue
-            }
+    /// The stall limit starts again from now: no response, or nothing new, for `timeout` fails the turn.
+    private func rearmStall(context: StageContext) {
+        guard let reply else { return }
+        reply.stall?.cancel()
+        reply.stall = context.schedule(after: configuration.timeout) { [self] in
+            let ms = Int(configuration.timeout.milliseconds)
+            fail(reply.status == nil ? "timed out: no response within \(ms) ms"
+                                     : "stalled: nothing from the server for \(ms) ms", context: context)
+        }
+    }
+
+    /// One piece of the request's progress, on the stage's own context.
+    private func handle(_ event: HTTPStreamConnection.Event, context: StageContext) {
+        guard let reply else { return }
+        switch event {
+        case .response(let status):
+            reply.status = status
+            rearmStall(context: context)
+        case .finished(let error):
+            if let error { return fail("request failed: \(error)", context: context) }
+            if let status = reply.status, status >= 400 { return fail(Self.httpFailure(status, body: reply.body, key: reply.key), context: context) }
+            // Some servers close without [DONE]; a clean close still ends the reply.
+            context.emit(.text(TextChunk("", isFinal: true)), turn: reply.turn)
+            complete()
+        case .data(let data):
+            rearmStall(context: context)
+            if let status = reply.status, status >= 400 { return reply.body.append(data) }
             let items: [ChatStreamParser.Item]
             do {
-                items = try reply.parser.feed(progress.data)
+                items = try reply.parser.feed(data)
             } catch {
                 return fail("\(error)", context: context)
             }
@@ -176,36 +188,29 @@ public final class HTTPLLMStage: Stage {
                     return complete()
                 }
             }
-            if progress.finished {
-                // Some servers close without [DONE]; a clean close still ends the reply.
-                context.emit(.text(TextChunk("", isFinal: true)), turn: reply.turn)
-                return complete()
-            }
         }
     }
 
     private func complete() {
         guard let reply else { return }
-        reply.connection.cancel()
+        reply.close()
         history += [("user", reply.user), ("assistant", reply.text)]
         self.reply = nil
     }
 
     private func fail(_ reason: String, context: StageContext) {
         guard let reply else { return }
-        reply.connection.cancel()
+        reply.close()
         history += [("user", reply.user)]
         if !reply.text.isEmpty { history += [("assistant", reply.text)] }
         self.reply = nil
-        let safe = reply.key.isEmpty ? reason : reason.replacingOccurrences(of: reply.key, with: "[redacted]")
-        context.fail(turn: reply.turn, reason: safe)
+        context.fail(turn: reply.turn, reason: Self.redacting(reply.key, in: reason))
     }
 
     /// Stops the reply in flight; what was said of it stays in the history unless its turn is being redone.
     private func abandon(keepingTurn: Bool) {
-        generation += 1
         guard let reply else { return }
-        reply.connection.cancel()
+        reply.close()
         if keepingTurn {
             history += [("user", reply.user)]
             if !reply.text.isEmpty { history += [("assistant", reply.text)] }
@@ -213,12 +218,19 @@ public final class HTTPLLMStage: Stage {
         self.reply = nil
     }
 
-    static func httpFailure(_ status: Int, body: Data) -> String {
+    static func redacting(_ key: String, in text: String) -> String {
+        key.isEmpty ? text : text.replacingOccurrences(of: key, with: "[redacted]")
+    }
+
+    /// The reason for an error status: the server's message, or the start of its body — with the key
+    /// redacted before the body is cut, so no part of a key can survive the cut.
+    static func httpFailure(_ status: Int, body: Data, key: String) -> String {
         if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
            let message = ChatStreamParser.errorMessage(object) {
-            return "HTTP \(status): \(message)"
+            return "HTTP \(status): \(redacting(key, in: message))"
         }
-        let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let whole = redacting(key, in: String(decoding: body, as: UTF8.self))
+        let text = String(whole.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(text)"
     }
 

@@ -6,7 +6,7 @@ enum ProcessMessage {
     static let version = 1
 
     /// What a child can say in reply to a frame.
-    enum Reply {
+    enum Reply: Sendable {
         case frame(Frame.Payload, turn: Int)
         case mark(String, turn: Int)
         case error(String, turn: Int)

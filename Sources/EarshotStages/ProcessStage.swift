@@ -5,11 +5,11 @@ import Foundation
 /// stdin/stdout (Scripts/stages/PROTOCOL.md).
 ///
 /// Request/response per frame: the harness writes one frame and reads the child's reply — frames,
-/// marks, an error — up to `done`, all inside `receive`. The stage is `.measured`, so virtual time
-/// charges the child's real round trip and a real-time run sees it as compute, and because the
-/// reply is read on the stage's own context (a `poll` with the timeout, not a reader thread
-/// calling back) the stage is never touched off its queue. A mark is stamped with `context.now`
-/// when the harness reads it: a slow plug-in is measured, not trusted.
+/// marks, an error — up to `done`. The round trip is a blocking job (`context.perform`): it runs
+/// off the executors, so a slow child never delays another stage or session, and each reply line
+/// reaches the stage when it was read — virtual time charges the child's real round trip. Frames
+/// for the stage wait for `done`, as they would behind a busy stage. A mark is stamped with
+/// `context.now` when the harness reads it: a slow plug-in is measured, not trusted.
 ///
 /// A child that dies, outstays `timeout` on one reply, or writes a line that is not the protocol
 /// fails that frame's turn with the reason; it is stopped, the rest of that turn's frames are
@@ -18,7 +18,6 @@ public final class ProcessStage: Stage {
     public let name = "process"
     public let consumes: FrameKinds
     public let produces: FrameKinds
-    public var timing: StageTiming { .measured }
     /// The role the child declared in `ready`.
     public let role: String
 
@@ -77,34 +76,74 @@ public final class ProcessStage: Stage {
         if let failedTurn, failedTurn == frame.turn { return }
         failedTurn = nil
         guard let line = ProcessMessage.line(for: frame) else { return context.emit(frame) }
-        do {
-            try exchange(line, context: context)
-        } catch {
-            child?.stop()
-            child = nil
-            failedTurn = frame.turn
-            context.fail(turn: frame.turn, reason: (error as? InputError)?.message ?? "\(error)")
+        // The job has the child to itself until its inbox closes: frames wait, and nothing else here touches it.
+        let job = Exchange(child: child, line: line, timeout: timeout, restart: { [self] in try restart() })
+        child = nil
+        context.perform(for: frame.turn, streaming: { inbox in job.run(inbox) }) { [self] (event: Exchange.Event) in
+            switch event {
+            case .child(let handover):
+                child = handover.child
+            case .reply(.frame(let payload, let turn)):
+                context.emit(payload, turn: turn)
+            case .reply(.mark(let name, let turn)):
+                context.mark(Mark(name), turn: turn)
+            case .reply(.error(let reason, let turn)):
+                context.fail(turn: turn, reason: reason)
+            case .reply(.done):
+                break
+            case .failed(let reason):
+                failedTurn = frame.turn
+                context.fail(turn: frame.turn, reason: reason)
+            }
         }
     }
 
-    private func exchange(_ line: String, context: StageContext) throws {
-        let child = try self.child ?? restart()
-        let deadline = ContinuousClock.now + timeout
-        guard child.write(line: line) else {
-            throw Failure("child exited (\(child.exitDescription())) before taking the frame")
+    /// One frame's round trip, run as a blocking job: (re)start the child if need be, write the
+    /// line, read replies up to `done`, handing each back as it is read and the child last.
+    struct Exchange: @unchecked Sendable {
+        /// A child moving between the stage and its job; only one of them holds it at a time.
+        struct Handover: @unchecked Sendable { let child: ProcessChild? }
+        enum Event: Sendable {
+            case reply(ProcessMessage.Reply)
+            case child(Handover)
+            case failed(String)
         }
-        while true {
-            switch child.readLine(before: deadline) {
-            case .timedOut:
-                throw Failure("timed out: no done within \(Int(timeout.milliseconds)) ms")
-            case .closed:
-                throw Failure("child exited (\(child.exitDescription())) before done")
-            case .line(let reply):
-                switch try ProcessMessage.reply(reply) {
-                case .done: return
-                case .frame(let payload, let turn): context.emit(payload, turn: turn)
-                case .mark(let name, let turn): context.mark(Mark(name), turn: turn)
-                case .error(let reason, let turn): context.fail(turn: turn, reason: reason)
+
+        let child: ProcessChild?
+        let line: String
+        let timeout: Duration
+        /// Starting a fresh child is the stage's recipe, but it runs here, off the executors.
+        let restart: () throws -> ProcessChild
+
+        func run(_ inbox: StageInbox<Event>) {
+            var current = child
+            do {
+                let child = try current ?? restart()
+                current = child
+                try exchange(child, inbox)
+                inbox.post(.child(Handover(child: child)))
+            } catch {
+                // Stopping takes up to a second and a quarter (grace, then SIGTERM): done here, off the executors.
+                current?.stop()
+                inbox.post(.failed((error as? InputError)?.message ?? "\(error)"))
+            }
+        }
+
+        private func exchange(_ child: ProcessChild, _ inbox: StageInbox<Event>) throws {
+            let deadline = ContinuousClock.now + timeout
+            guard child.write(line: line) else {
+                throw Failure("child exited (\(child.exitDescription())) before taking the frame")
+            }
+            while true {
+                switch child.readLine(before: deadline) {
+                case .timedOut:
+                    throw Failure("timed out: no done within \(Int(timeout.milliseconds)) ms")
+                case .closed:
+                    throw Failure("child exited (\(child.exitDescription())) before done")
+                case .line(let reply):
+                    let reply = try ProcessMessage.reply(reply)
+                    inbox.post(.reply(reply))
+                    if case .done = reply { return }
                 }
             }
         }
@@ -117,7 +156,6 @@ public final class ProcessStage: Stage {
             child.stop()
             throw Failure("restarted child declared consumes \(ready.consumes), produces \(ready.produces); first said \(consumes), \(produces)")
         }
-        self.child = child
         return child
     }
 
