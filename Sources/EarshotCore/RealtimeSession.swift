@@ -121,11 +121,8 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     }
 
     func runBlocking(node: Int, _ job: @escaping @Sendable () -> Void) {
-        RealtimeSession.blocking.async(execute: job)
+        BlockingPool.shared.async(job)
     }
-
-    /// Where blocking jobs run: off the executors, on threads libdispatch adds as jobs block.
-    static let blocking = DispatchQueue(label: "earshot.blocking", attributes: .concurrent)
 
     /// Ends the hold an open inbox has on the session's completion.
     func inboxClosed() { release() }

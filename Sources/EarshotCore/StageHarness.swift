@@ -31,8 +31,16 @@ public final class StageHarness: SessionDriver {
     public var now: RunTime { RunTime(nanoseconds: clock) }
 
     /// Hands the stage one frame now. A frame of a kind it does not consume passes straight through,
-    /// and one that reaches it while outside work holds its input waits, as in a run.
+    /// and one that reaches it while outside work holds its input waits, as in a run. A blocking
+    /// job the frame starts (`perform`) has run to its end when this returns, and what it handed
+    /// back has reached the stage, the clock moved on by the job's wall time; an open inbox's
+    /// posts wait for `advance` or `settle`.
     public func feed(_ frame: Frame) throws {
+        try deliver(frame)
+        while admitMail() == nil, let time = timers.peekTime, time <= latestMail { runNext(at: time) }
+    }
+
+    private func deliver(_ frame: Frame) throws {
         var f = frame
         f.emittedAt = now
         switch nodes.route(f, to: 0) {
@@ -150,7 +158,7 @@ public final class StageHarness: SessionDriver {
 
     func openPort(node: Int, holdsInput: Bool) -> any InboxPort {
         VirtualInboxPort(mailbox: mailbox, at: clock, session: 0, node: 0) { [self] in
-            if holdsInput { nodes.release(node: 0) { try? feed($0) } }
+            if holdsInput { nodes.release(node: 0) { try? deliver($0) } }
         }
     }
 

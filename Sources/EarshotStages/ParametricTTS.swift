@@ -57,6 +57,18 @@ public final class ParametricTTS: Stage {
         self.configuration = configuration
     }
 
+    /// Voices every scripted reply before the session's clock starts, so no voicing is ever inside
+    /// a timed path (the voice caches per text, so `take` finds each one ready).
+    public func started(context: StageContext) {
+        for turn in context.scenario.turns {
+            guard let text = turn.reply else { continue }
+            prepared[turn.id] = try? configuration.voice.audio(text, sampleRate: configuration.sampleRate)
+        }
+    }
+
+    /// The scripted replies' audio, by turn, voiced in `started`.
+    private var prepared: [Int: AudioChunk] = [:]
+
     public func receive(_ frame: Frame, context: StageContext) throws {
         switch frame.payload {
         case .text(let token):
@@ -79,7 +91,7 @@ public final class ParametricTTS: Stage {
             stop()
             let expected = context.scenario.turns.first { $0.id == turn }?.reply
             reply = Reply(turn: turn, text: expected ?? "")
-            if let expected { reply?.audio = try configuration.voice.audio(expected, sampleRate: configuration.sampleRate) }
+            if let expected { reply?.audio = try prepared[turn] ?? configuration.voice.audio(expected, sampleRate: configuration.sampleRate) }
         }
         guard var r = reply else { return }
         r.received += token.text
