@@ -101,11 +101,10 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     /// Runs `work` on `node`'s queue, counted as the session's work in flight.
     func enqueue(node: Int, _ work: @escaping () -> Void) {
         inflight.add(1, ordering: .relaxed)
-        let box = UncheckedBox((self, work))
-        queues[node].async {
-            let (session, work) = box.value
-            if !session.control.cancelled.load(ordering: .relaxed) { work() }
-            session.release()
+        let job = UncheckedBox(work)
+        queues[node].async { [self] in
+            if !control.cancelled.load(ordering: .relaxed) { job.value() }
+            release()
         }
     }
 
@@ -230,8 +229,10 @@ final class RealtimeInboxPort: InboxPort, @unchecked Sendable {
 
     func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let (session, node, holds) = (self.session, self.node, holdsInput)
-        session.enqueue(node: node) { if holds { session.releaseHold(node: node) } }
+        if holdsInput {
+            let node = self.node
+            session.enqueue(node: node) { [session] in session.releaseHold(node: node) }
+        }
         session.inboxClosed()
     }
 }

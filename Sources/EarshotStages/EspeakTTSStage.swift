@@ -14,14 +14,15 @@ import EarshotCore
 /// A `flush` drops the reply under way: the LLM is about to start another.
 /// All events go on downstream, so playout hears of the interruption too.
 ///
-/// Real compute, `.measured`. espeak-ng is one instance per process behind one lock
+/// Real compute, run as a blocking job (`context.perform`) off the executors: each buffer reaches
+/// the stage when espeak delivered it, so the time is espeak's own, and frames for the stage wait
+/// until the clause is spoken. espeak-ng is one instance per process behind one lock
 /// (`EspeakSynthesizer`), so sessions running in parallel wait for each other there, as they
 /// would for any single-instance engine, and the wait is part of what is measured.
 public final class EspeakTTSStage: Stage {
     public let name = "tts-espeak"
     public let consumes: FrameKinds = [.text, .event]
     public let produces: FrameKinds = [.audio, .event]
-    public let timing: StageTiming = .measured
     public let sampleRate: Int
     private let synthesizer: EspeakSynthesizer
 
@@ -46,13 +47,12 @@ public final class EspeakTTSStage: Stage {
             if chunk.isFinal {
                 let text = pending
                 pending = ""
-                try speak(text, context: context)
-                try finishReply(context: context)
+                try speak(text, last: true, context: context)
                 stopped = true
             } else if let cut = Self.lastClauseBoundary(in: pending) {
                 let text = String(pending[..<cut])
                 pending = String(pending[cut...])
-                try speak(text, context: context)
+                try speak(text, last: false, context: context)
             }
         case .event(.interruption):
             pending = ""
@@ -80,20 +80,49 @@ public final class EspeakTTSStage: Stage {
         resampler = nil
     }
 
-    private func speak(_ text: String, context: StageContext) throws {
-        guard text.contains(where: { $0.isLetter || $0.isNumber }) else { return }
+    /// What the synthesis job hands back: espeak's buffers as they come, then its end.
+    private enum Spoken: Sendable {
+        case audio(AudioChunk)
+        case end(failure: String?)
+    }
+
+    private func speak(_ text: String, last: Bool, context: StageContext) throws {
+        guard text.contains(where: { $0.isLetter || $0.isNumber }) else {
+            if last { try finishReply(context: context) }
+            return
+        }
         if resampler == nil { resampler = try Resampler(from: synthesizer.nativeSampleRate, to: sampleRate) }
         let resampler = resampler!
-        var failure: (any Error)?
-        try synthesizer.stream(text) { chunk in
-            guard failure == nil else { return }
+        let synthesizer = self.synthesizer
+        let turn = self.turn
+        var failed = false
+        context.perform(for: turn, streaming: { (inbox: StageInbox<Spoken>) in
             do {
-                emit(try resampler.process(chunk), context: context)
+                try synthesizer.stream(text) { inbox.post(.audio($0)) }
+                inbox.post(.end(failure: nil))
             } catch {
-                failure = error
+                inbox.post(.end(failure: "\(error)"))
+            }
+        }) { [self] spoken in
+            do {
+                switch spoken {
+                case .audio(let chunk):
+                    guard !failed else { return }
+                    emit(try resampler.process(chunk), context: context)
+                case .end(let failure):
+                    if let failure { throw SpeechFailure(failure) }
+                    if last && !failed { try finishReply(context: context) }
+                }
+            } catch {
+                failed = true
+                context.fail(turn: turn, reason: "\(error)")
             }
         }
-        if let failure { throw failure }
+    }
+
+    private struct SpeechFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// Pushes out what the resampler still holds at the end of the reply.

@@ -9,13 +9,14 @@ import EarshotCore
 /// `endOfTurn` the utterance is closed, the final transcript goes out, `stt_final` is marked, and
 /// the event follows it downstream. User audio stops here: playout must not hear it as the agent.
 ///
-/// Real compute, `.measured`: each chunk is charged what decoding it took, so the time from
-/// `endpoint` to `stt_final` is PocketSphinx's own.
+/// Real compute, each decoder call a blocking job (`context.perform`) off the executors: each
+/// chunk is charged what decoding it took, and frames wait behind it, so the time from
+/// `endpoint` to `stt_final` is PocketSphinx's own. The decoder is touched only by those jobs,
+/// one at a time (the stage's input is held while one runs), and by `inUtterance` between them.
 public final class PocketSphinxStage: Stage {
     public let name = "stt-pocketsphinx"
     public let consumes: FrameKinds = [.audio, .event]
     public let produces: FrameKinds = [.text, .event]
-    public let timing: StageTiming = .measured
     public let partials: Bool
     public static let decoderRate = 16_000
     static let preroll: Duration = .milliseconds(100)
@@ -34,31 +35,48 @@ public final class PocketSphinxStage: Stage {
     deinit { PocketSphinxDecoder.checkIn(decoder) }
 
     public func receive(_ frame: Frame, context: StageContext) throws {
+        let decoder = self.decoder
         switch frame.payload {
         case .audio(let audio):
             let samples = try pcm(audio)
             guard decoder.inUtterance else { return remember(samples, audio.duration) }
-            try decoder.process(samples)
-            guard partials else { return }
-            let hypothesis = decoder.hypothesis
-            if !hypothesis.isEmpty && hypothesis != lastPartial {
-                lastPartial = hypothesis
-                context.emit(.text(TextChunk(hypothesis, isFinal: false)), turn: frame.turn)
+            let partials = self.partials
+            context.perform(for: frame.turn, {
+                try decoder.process(samples)
+                return partials ? decoder.hypothesis : ""
+            }) { [self] result in
+                switch result {
+                case .failure(let error): context.fail(turn: frame.turn, reason: "\(error)")
+                case .success(let hypothesis):
+                    if !hypothesis.isEmpty && hypothesis != lastPartial {
+                        lastPartial = hypothesis
+                        context.emit(.text(TextChunk(hypothesis, isFinal: false)), turn: frame.turn)
+                    }
+                }
             }
         case .event(.speechStarted):
-            if !decoder.inUtterance {
+            guard !decoder.inUtterance else { return context.emit(frame) }
+            let preroll = recent.map(\.samples)
+            recent.removeAll()
+            recentDuration = .zero
+            context.perform(for: frame.turn, {
                 try decoder.startUtterance()
-                for chunk in recent { try decoder.process(chunk.samples) }
-                recent.removeAll()
-                recentDuration = .zero
+                for chunk in preroll { try decoder.process(chunk) }
+            }) { result in
+                if case .failure(let error) = result { context.fail(turn: frame.turn, reason: "\(error)") }
+                context.emit(frame)
             }
-            context.emit(frame)
         case .event(.endOfTurn):
-            let transcript = try decoder.endUtterance()
-            lastPartial = ""
-            context.mark(.sttFinal, turn: frame.turn)
-            context.emit(.text(TextChunk(transcript, isFinal: true)), turn: frame.turn)
-            context.emit(frame)
+            context.perform(for: frame.turn, { try decoder.endUtterance() }) { [self] result in
+                lastPartial = ""
+                switch result {
+                case .failure(let error): context.fail(turn: frame.turn, reason: "\(error)")
+                case .success(let transcript):
+                    context.mark(.sttFinal, turn: frame.turn)
+                    context.emit(.text(TextChunk(transcript, isFinal: true)), turn: frame.turn)
+                }
+                context.emit(frame)
+            }
         default:
             context.emit(frame)
         }
