@@ -113,6 +113,52 @@ struct HTTPLLMStageTests {
         #expect(span > 0 && span < Double(2 * intervalMs) + 300, "token span \(span) ms")
     }
 
+    /// A server that takes a second to answer must not move anything before the LLM on the wall
+    /// clock: the request runs outside the stage, so the endpoint and the STT final of every turn
+    /// land where they land with `llm-scripted` (same cascade, same turns, run just before).
+    @Test func aSlowServerLeavesTheSegmentsBeforeTheLLMAloneInRealTime() throws {
+        let scenario = EngineTestSupport.voiced(totalMs: 6_000, turns: [[500..<1_500], [3_500..<4_500]])
+        // One session: the test server answers one connection at a time.
+        var configuration = RunConfiguration()
+        configuration.drainTimeout = .seconds(3)
+        let front = try EngineTestSupport.pipeline("front", """
+              - stage: vad-energy
+              - stage: endpointer
+                silence_ms: 200
+              - stage: stt-parametric
+                final_delay: 100
+            """).steps
+        let scripted = try EngineTestSupport.pipeline("scripted", """
+              - stage: llm-scripted
+                ttft: 1000
+            """).steps
+        func segments(_ steps: [Pipeline.Step]) throws -> [String: [Duration]] {
+            let result = try RealtimeRuntime(pipeline: Pipeline(name: "p", steps: front + steps), scenarios: [scenario],
+                                             configuration: configuration).run()
+            #expect(result.harness.framesDropped == 0)
+            var byTurn: [String: [Duration]] = [:]
+            for turn in result.turns {
+                #expect(turn.failure == nil && turn.marks[.llmFirstToken] != nil)
+                let endpoint = try #require(turn.marks[.endpoint])
+                let final = try #require(turn.marks[.sttFinal])
+                byTurn["\(turn.session).\(turn.turn)"] = [endpoint - turn.userEnd, final - turn.userEnd]
+            }
+            return byTurn
+        }
+        let reference = try segments(scripted)
+        let server = try HTTPLLMTestServer((0..<2).map { _ in HTTPLLMTestServer.sse(["Sure", "."], first: .seconds(1)) })
+        defer { server.stop() }
+        let measured = try segments([.stage(StageSpec("llm-openai") { Self.stage(server, timeout: .seconds(5)) })])
+        #expect(reference.count == 2 && measured.keys.sorted() == reference.keys.sorted())
+        for (turn, expected) in reference {
+            let got = try #require(measured[turn])
+            for (a, b) in zip(got, expected) {
+                #expect(abs((a - b).milliseconds) <= 25, "turn \(turn): \(got) with llm-openai, \(expected) with llm-scripted")
+            }
+        }
+        #expect(server.requests.count == 2)
+    }
+
     @Test func anHTTP500FailsTheTurnWithTheStatusAndTheServersMessage() throws {
         let server = try HTTPLLMTestServer([
             .init(status: 500, contentType: "application/json",
