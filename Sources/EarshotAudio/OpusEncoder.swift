@@ -162,12 +162,27 @@ public final class OpusEncoder {
         return packets
     }
 
+    /// A copy of the encoder's whole state: libopus keeps an encoder in one block of
+    /// `opus_encoder_get_size` bytes whose only pointers lead to constant tables, so the copy,
+    /// written back with `restore`, continues bit for bit as the original would (pinned by a test).
+    func snapshot() -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(state), count: stateSize))
+    }
+
+    /// Puts back a state `snapshot` took of an encoder with the same configuration.
+    func restore(_ snapshot: [UInt8]) {
+        precondition(snapshot.count == stateSize, "an Opus snapshot of another size")
+        snapshot.withUnsafeBytes { UnsafeMutableRawPointer(state).copyMemory(from: $0.baseAddress!, byteCount: stateSize) }
+    }
+
+    private var stateSize: Int { Int(opus_encoder_get_size(Int32(channels))) }
+
     /// Forgets the signal history (a new stream); settings and `nextSequence` stay.
     public func reset() throws(OpusError) {
         try OpusError.check(earshot_opus_encoder_reset_state(state), "OPUS_RESET_STATE")
     }
 
-    private func encode(_ pcm: UnsafeBufferPointer<Float>) throws(OpusError) -> EncodedPacket {
+    func encode(_ pcm: UnsafeBufferPointer<Float>) throws(OpusError) -> EncodedPacket {
         let capacity = Int32(packetBuffer.count)
         let length = packetBuffer.withUnsafeMutableBufferPointer { out in
             opus_encode_float(state, pcm.baseAddress!, Int32(samplesPerFrame), out.baseAddress!, capacity)

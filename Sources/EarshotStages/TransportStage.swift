@@ -76,7 +76,7 @@ public final class TransportStage: Stage {
     }
 
     // Sender
-    private var encoder: OpusEncoder?
+    private var encoder: SharedOpusEncoder?
     private var inputResampler: Resampler?
     private var codecRate = 0
     private var samplesPerFrame = 0
@@ -140,7 +140,7 @@ public final class TransportStage: Stage {
         let outRate = configuration.outputRate ?? codecRate
         switch configuration.codec {
         case .opus:
-            let encoder = try OpusEncoder(OpusEncoder.Configuration(
+            let encoder = try SharedOpusEncoder(OpusEncoder.Configuration(
                 sampleRate: codecRate, frameDuration: configuration.frameDuration, bitrate: configuration.bitrate,
                 complexity: configuration.complexity, inbandFEC: configuration.fec,
                 expectedPacketLossPercent: configuration.fec ? max(1, Int((configuration.network.loss.stationaryLossRate * 100).rounded(.up))) : 0))
