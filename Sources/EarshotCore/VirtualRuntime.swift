@@ -22,7 +22,7 @@ public final class VirtualRuntime: Sendable {
     let batchSize: Int
 
     public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 16) {
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 8) {
         precondition(!scenarios.isEmpty, "a run needs at least one scenario")
         self.pipeline = pipeline
         self.scenarios = scenarios
