@@ -20,6 +20,12 @@ public struct HarnessStats: Sendable {
 
     public init() {}
 
+    /// Real time: the latest the pacer emitted any source frame. The pacer runs on a queue of its own
+    /// and only counts time, so lateness there is the machine (a neighbour's burst, a stalled core),
+    /// not the pipeline: a run whose pacer was late by more than a few milliseconds was disturbed,
+    /// and figures from it say more about the machine than about the design.
+    public var worstPacerLateness: Duration { .nanoseconds(Int64(clamping: pacerLateness.max)) }
+
     static func histogram() -> Histogram<UInt64> {
         Histogram(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
     }
