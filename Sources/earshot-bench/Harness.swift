@@ -20,7 +20,7 @@ extension EarshotBench {
         @Option(help: "Where to write the figures as CSV (default: Reports/bench/harness.csv for a full run; with --only, nowhere unless given, so a partial run never overwrites the full table).")
         var csv: String?
 
-        @Option(help: "Run only these parts, comma-separated: hops, throughput, paced, capacity, virtual.")
+        @Option(help: "Run only these parts, comma-separated: hops, throughput, paced, capacity, virtual, presets.")
         var only: String?
 
         func wants(_ part: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(part)) } ?? true }
@@ -40,6 +40,7 @@ extension EarshotBench {
             if wants("paced") { try pacedSession(&table, chain: chain) }
             if wants("capacity") { try capacity(&table, chain: chain) }
             if wants("virtual") { try virtualSpeed(&table) }
+            if wants("presets") { try presetSpeed(&table) }
             if let path = csv ?? (only == nil ? "Reports/bench/harness.csv" : nil) { try table.finish(csv: path) }
         }
 
@@ -150,6 +151,28 @@ extension EarshotBench {
                     table.add("virtual_events_per_second_\(label)_\(sessions)", Double(events) / wall,
                               unit: .perSecond, target: "reference")
                 }
+            }
+        }
+
+        /// Virtual time for the real presets, Opus legs and real engines included: simulated seconds
+        /// per wall second over every fixture scenario, and the same per core in use. Each run starts
+        /// with an empty Opus table, so the figure includes encoding the first session's audio.
+        func presetSpeed(_ table: inout BenchTable) throws {
+            let scenarios = try Scenario.loadAll(in: URL(fileURLWithPath: fixtures, isDirectory: true))
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let perScenario = quick ? 2 : 10
+            for preset in ["cascade-local", "cascade-cloud", "duplex-moshi", "duplex-gradium"] {
+                let pipeline = try PipelineFile.load(preset).pipeline
+                var config = RunConfiguration()
+                config.sessionsPerScenario = perScenario
+                let simulated = scenarios.map(\.audio.duration.seconds).reduce(0, +) * Double(perScenario)
+                OpusPacketMemo.shared.removeAll()
+                let r = try VirtualRuntime(pipeline: pipeline, scenarios: scenarios, configuration: config).run()
+                let speed = simulated / r.harness.wall.seconds
+                let sessions = perScenario * scenarios.count
+                table.add("virtual_speed_\(preset)_\(sessions)_sessions", speed, unit: .ratio, target: "reference (× real time, \(cores) cores)")
+                table.add("virtual_speed_\(preset)_\(sessions)_sessions_per_core", speed / Double(cores), unit: .ratio,
+                          target: "reference (× real time per core)")
             }
         }
 
