@@ -68,7 +68,8 @@ public struct JitterBuffer: Sendable {
     private var transitCursor = 0
     private var fastestTransit: Int64 = 0
     private var playing = false
-    private var nextSequence = 0
+    /// The sequence number due to play next.
+    public private(set) var nextSequence = 0
     /// Packets below this are never played: they belong to audio already given up on or cut.
     private var floor = 0
     private var lastSentAt = RunTime.zero

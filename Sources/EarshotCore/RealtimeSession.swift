@@ -52,10 +52,25 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
             driver: self, measuresBusyTime: { _ in true })
     }
 
-    /// Before the session's clock starts (while `started` runs) it reads zero.
+    /// Before the session's clock starts (while `started` runs) it reads zero. Inside a timer's
+    /// work it reads the timer's deadline plus the time the work has taken so far: a modelled delay
+    /// ends when the model says, and the dispatch timer's own lateness — the harness's, not the
+    /// design's — is not passed on to what the work emits or schedules.
     @inline(__always) func now(node: Int) -> RunTime {
-        clockStarted ? RunTime(nanoseconds: MonotonicClock.now() - t0) : .zero
+        RunTime(nanoseconds: monotonicNow() - t0)
     }
+
+    /// The session's present on the monotonic clock: the wall clock, or inside a timer's work its deadline plus the work's time.
+    @inline(__always) private func monotonicNow() -> Int64 {
+        guard clockStarted else { return t0 }
+        let wall = MonotonicClock.now()
+        guard let timer = runningTimer else { return wall }
+        return timer.deadline + (wall - timer.started)
+    }
+
+    /// The timer whose work is running now, if any: its deadline and when the work began. Touched only
+    /// on the session's executor (every queue of the session targets it, so one block runs at a time).
+    private var runningTimer: (deadline: Int64, started: Int64)?
 
     func emit(_ frame: Frame, from node: Int, at now: RunTime) {
         var f = frame
@@ -130,20 +145,26 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         inflight.add(1, ordering: .relaxed)
         // Work scheduled before the session's clock starts (in `started`) counts from its zero.
         guard clockStarted else { return beforeStart.append((delay, node, work)) }
-        arm(after: delay, from: MonotonicClock.now(), node: node, work)
+        arm(after: delay, from: monotonicNow(), node: node, work)
     }
 
     private func arm(after delay: Duration, from base: Int64, node: Int, _ work: @escaping () -> Void) {
         // A strict one-shot timer: asyncAfter lets libdispatch add up to 10% of the delay as leeway.
         let timer = DispatchSource.makeTimerSource(flags: .strict, queue: queues[node])
-        let box = UncheckedBox((self, work, timer))
-        timer.setEventHandler {
-            let (session, work, timer) = box.value
+        let deadline = base + max(0, delay.nanoseconds)
+        let job = UncheckedBox(work)
+        timer.setEventHandler { [self, timer] in
             timer.cancel()
-            if !session.control.cancelled.load(ordering: .relaxed) { work() }
-            session.release()
+            if !control.cancelled.load(ordering: .relaxed) {
+                // A timer that fires before its deadline (never, by Dispatch's word) reads the wall clock.
+                let started = MonotonicClock.now()
+                runningTimer = started >= deadline ? (deadline, started) : nil
+                job.value()
+                runningTimer = nil
+            }
+            release()
         }
-        timer.schedule(deadline: MonotonicClock.deadline(base + max(0, delay.nanoseconds)), leeway: .nanoseconds(0))
+        timer.schedule(deadline: MonotonicClock.deadline(deadline), leeway: .nanoseconds(0))
         timer.resume()
     }
 
@@ -169,9 +190,12 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     private func playout(_ frame: Frame) {
         let now = now(node: -1)
         if recordsStats { stats.value.sourceToSink.record(now - frame.origin) }
+        // Playout hears a frame when the last stage handed it over, as on the virtual clock: the hop
+        // to the playout queue (microseconds, or the executor's backlog under load) is the harness's.
+        let heard = frame.emittedAt
         switch frame.payload {
-        case .audio(let chunk): ledger.pointee.playout.play(chunk, turn: frame.turn, at: now)
-        case .event(.interruption): ledger.pointee.playout.interrupt(at: now)
+        case .audio(let chunk): ledger.pointee.playout.play(chunk, turn: frame.turn, at: heard)
+        case .event(.interruption): ledger.pointee.playout.interrupt(at: heard)
         default: break
         }
         onPlayout?()

@@ -73,6 +73,8 @@ public final class TransportStage: Stage {
     private struct Outgoing {
         var samples: [Float]
         var meta: Meta
+        /// When the frame was complete and could go: the earliest it is sent.
+        var ready: RunTime
     }
 
     // Sender
@@ -100,6 +102,8 @@ public final class TransportStage: Stage {
     private var outputResampler: Resampler?
     private var buffer: JitterBuffer
     private var tickScheduled: RunTime?
+    /// Packets the network model has on their way, with their arrival times.
+    private var inFlight: [Int: RunTime] = [:]
     private var lastMeta = Meta(turn: 0, origin: .zero)
     private var lastPCM: Int = 0
     private var markedAudible: Set<Int> = []
@@ -166,7 +170,8 @@ public final class TransportStage: Stage {
         pendingMeta = Meta(turn: frame.turn, origin: frame.origin)
         pending += samples
         while pending.count >= samplesPerFrame {
-            queue.append(Outgoing(samples: Array(pending.prefix(samplesPerFrame)), meta: pendingMeta))
+            // Ready when the audio was sent our way (on the virtual clock, the same instant as now).
+            queue.append(Outgoing(samples: Array(pending.prefix(samplesPerFrame)), meta: pendingMeta, ready: min(frame.emittedAt, context.now)))
             pending.removeFirst(samplesPerFrame)
         }
         pump(context: context)
@@ -175,7 +180,7 @@ public final class TransportStage: Stage {
             context.schedule(after: configuration.frameDuration) { [self] in
                 guard inputsSeen == seen, !pending.isEmpty else { return }
                 pending += repeatElement(0, count: samplesPerFrame - pending.count)
-                queue.append(Outgoing(samples: pending, meta: pendingMeta))
+                queue.append(Outgoing(samples: pending, meta: pendingMeta, ready: context.now))
                 pending.removeAll()
                 pump(context: context)
             }
@@ -185,12 +190,16 @@ public final class TransportStage: Stage {
     private func pump(context: StageContext) {
         let now = context.now
         while !queue.isEmpty, nextSendAt <= now {
-            transmit(queue.removeFirst(), at: now, context: context)
-            // Within a stream the send times step by exactly one frame from the last one, not from
-            // when the timer happened to fire: on the wall clock a timer is always a little late,
-            // and stepping from `now` would let that lateness pile up frame after frame.
-            nextSendAt = now - nextSendAt < configuration.frameDuration
-                ? nextSendAt + configuration.frameDuration : now + configuration.frameDuration
+            // The modelled sender sends at the time its model says — when the slot opens, or when the
+            // frame is ready if that is later — not when the timer happened to fire: on the wall
+            // clock a timer is always a little late, and that lateness is the harness's, not the
+            // network's. (On the virtual clock the two are the same instant.)
+            let out = queue.removeFirst()
+            let sendAt = max(nextSendAt, out.ready)
+            transmit(out, at: sendAt, context: context)
+            // Within a stream the send times step by exactly one frame from the last one.
+            nextSendAt = sendAt - nextSendAt < configuration.frameDuration
+                ? nextSendAt + configuration.frameDuration : sendAt + configuration.frameDuration
         }
         if !queue.isEmpty, !pumpScheduled {
             pumpScheduled = true
@@ -224,9 +233,12 @@ public final class TransportStage: Stage {
         }
         guard let random = networkRandom, let arrival = network.transmit(at: now, random: random) else { return }
         // With no delay the packet is there at once, before any playout decision of this instant.
-        guard arrival > now else { return arrive(packet, timestamp: timestamp, context: context) }
-        context.schedule(after: arrival - now) { [self] in
-            arrive(packet, timestamp: timestamp, context: context)
+        let clock = context.now
+        guard arrival > clock else { return arrive(packet, timestamp: timestamp, at: arrival, context: context) }
+        inFlight[packet.sequence] = arrival
+        context.schedule(after: arrival - clock) { [self] in
+            inFlight[packet.sequence] = nil
+            arrive(packet, timestamp: timestamp, at: arrival, context: context)
         }
     }
 
@@ -253,8 +265,10 @@ public final class TransportStage: Stage {
 
     // MARK: Receiver
 
-    private func arrive(_ packet: EncodedPacket, timestamp: RunTime, context: StageContext) {
-        guard buffer.insert(packet, timestamp: timestamp, arrivedAt: context.now) else { return }
+    /// A packet reaches the receiver at `arrival`, the network model's time for it (a wall-clock
+    /// timer fires a little after it; the buffer judges by the model's time).
+    private func arrive(_ packet: EncodedPacket, timestamp: RunTime, at arrival: RunTime, context: StageContext) {
+        guard buffer.insert(packet, timestamp: timestamp, arrivedAt: arrival) else { return }
         scheduleTick(context: context)
     }
 
@@ -265,12 +279,19 @@ public final class TransportStage: Stage {
         context.schedule(after: max(.zero, due - context.now)) { [self] in
             guard tickScheduled == due else { return }
             tickScheduled = nil
-            tick(context: context)
+            tick(context: context, due: due)
         }
     }
 
-    private func tick(context: StageContext, settled: Bool = false) {
-        let now = context.now
+    private func tick(context: StageContext, settled: Bool = false, due: RunTime? = nil) {
+        // Playout decisions are made at the time they fall due, not when a wall-clock timer got round to them.
+        let now = min(due ?? context.now, context.now)
+        // The packet due next is on its way and, by the network model, here by now: a wall-clock
+        // timer has yet to deliver it. Its arrival ticks again; concealing it would be the harness's doing.
+        if buffer.isStarved, let arrival = inFlight[buffer.nextSequence], arrival <= now {
+            tickScheduled = nil
+            return
+        }
         // A packet due now may still be on its way within this very instant (events at equal
         // times run in the order they were scheduled): look again once the instant's other work
         // has run before concealing.
@@ -279,7 +300,7 @@ public final class TransportStage: Stage {
             context.schedule(after: .zero) { [self] in
                 guard tickScheduled == now else { return }
                 tickScheduled = nil
-                tick(context: context, settled: true)
+                tick(context: context, settled: true, due: now)
             }
             return
         }
