@@ -60,9 +60,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore"]),
+        // What more than one test target needs (wall-clock tests on a shared machine).
+        .target(name: "EarshotTestSupport", dependencies: ["EarshotCore"], path: "Tests/EarshotTestSupport"),
+        .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore", "EarshotTestSupport"]),
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"]),
-        .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages"]),
+        .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages", "EarshotTestSupport"]),
         .testTarget(
             name: "EarshotReportTests",
             dependencies: ["EarshotReport", .product(name: "CSV", package: "CSV.swift")]),

@@ -1,4 +1,5 @@
 import EarshotCore
+import EarshotTestSupport
 import Foundation
 import Testing
 
@@ -29,12 +30,23 @@ import Testing
         #expect(h.finish().isClean)
     }
 
-    /// Each of the first two source frames starts a 50 ms blocking job; the second frame waits behind
-    /// the first job, so its result comes one job later, and both jobs count as the stage's busy time.
+    /// Each of turn 1's first two frames waits on a 50 ms blocking job; the second frame (20 ms after
+    /// the first) waits behind the first job, so it passes one job later, the frames after it at
+    /// once, in order; both jobs count as the stage's busy time.
     @Test func aBlockingJobIsChargedWhatItTookAndFramesWaitBehindIt() throws {
         let scenario = Synthetic.scenario(totalMs: 400, turns: [(.turn, 100, 300)])
-        let pipeline = Pipeline.chain("jobs", [StageSpec("sleeper") { Sleeper(frames: 2, sleep: .milliseconds(50)) }])
-        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        let times = PassTimes.Times()
+        let pipeline = Pipeline.chain("jobs", [
+            StageSpec("sleeper") { SleepingJobs(frames: 2, sleep: .milliseconds(50), turn: 1) },
+            StageSpec("after") { PassTimes(turn: 1, into: times) },
+        ])
+        let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario], workers: 1).run()
+        let passed = times.value
+        try #require(passed.count == 15)
+        #expect(passed[1] - passed[0] >= .milliseconds(50) && passed[1] - passed[0] < .milliseconds(50) + Self.slack, "\(passed)")
+        // The frames that waited pass as soon as the second job's inbox closes (its last post, microseconds later).
+        #expect(passed[2] - passed[1] >= .zero && passed[2] - passed[1] < .milliseconds(1), "\(passed)")
+        #expect(zip(passed, passed.dropFirst()).allSatisfy { $0 <= $1 })
         let rows = result.stages.filter { $0.stage == "sleeper" }
         let busy = rows.map(\.busy).reduce(Duration.zero, +)
         #expect(busy >= .milliseconds(100) && busy < .milliseconds(100) + Self.slack, "\(busy)")
@@ -43,7 +55,7 @@ import Testing
         let firstIn = try #require(record.firstInput)
         let firstOut = try #require(record.firstOutput)
         #expect(firstOut - firstIn >= .milliseconds(50) && firstOut - firstIn < .milliseconds(50) + Self.slack, "\(firstOut - firstIn)")
-        #expect(rows.map(\.framesOut).reduce(0, +) == 2)
+        #expect(rows.map(\.framesOut).reduce(0, +) == rows.map(\.framesIn).reduce(0, +))
     }
 
     /// A thread posts 120 ms of wall time after the inbox opened; the stage hears it 120 ms of run
@@ -104,7 +116,7 @@ import Testing
     @Test func realTimeOneSessionsBlockingJobDoesNotMoveAnother() throws {
         let scenario = Synthetic.scenario(totalMs: 2000, turns: [(.turn, 400, 910)])
         var steps = TestPipelines.cascade().steps
-        steps.insert(.stage(StageSpec("blocker") { Blocker(session: 0, frames: 3, sleep: .milliseconds(400)) }), at: 0)
+        steps.insert(.stage(StageSpec("blocker") { SleepingJobs(frames: 3, sleep: .milliseconds(400), session: 0) }), at: 0)
         var configuration = RunConfiguration()
         configuration.sessionsPerScenario = 2
         guard let result = try WallClock.undisturbed({
@@ -117,27 +129,53 @@ import Testing
     }
 }
 
-/// Starts a blocking job that sleeps for `sleep` on each of turn 1's first `frames` audio frames and emits a text when it returns.
-private final class Sleeper: Stage {
-    let name = "sleeper"
-    let consumes: FrameKinds = .audio
-    let produces: FrameKinds = .text
+/// Makes each of the first `frames` frames it picks (of `session`, of `turn`, when given) wait on a
+/// blocking job of `sleep`, then passes it on; passes every other frame on at once.
+private final class SleepingJobs: Stage {
+    let name = "sleeping-jobs"
+    let consumes: FrameKinds = .all
+    let produces: FrameKinds = .all
     let frames: Int
     let sleep: Duration
-    private var seen = 0
-    init(frames: Int, sleep: Duration) {
+    let session: Int?
+    let turn: Int?
+    private var picked = 0
+    init(frames: Int, sleep: Duration, session: Int? = nil, turn: Int? = nil) {
         self.frames = frames
         self.sleep = sleep
+        self.session = session
+        self.turn = turn
     }
 
     func receive(_ frame: Frame, context: StageContext) {
-        guard frame.turn == 1 else { return }
-        seen += 1
-        guard seen <= frames else { return }
+        guard session.map({ $0 == context.session }) ?? true, turn.map({ $0 == frame.turn }) ?? true, picked < frames else {
+            return context.emit(frame)
+        }
+        picked += 1
         let sleep = self.sleep
         context.perform(for: frame.turn, { Thread.sleep(forTimeInterval: Double(sleep.nanoseconds) / 1e9) }) { _ in
-            context.emit(.text(TextChunk("done", isFinal: true)), turn: frame.turn)
+            context.emit(frame)
         }
+    }
+}
+
+/// Records when each frame of `turn` passed it.
+private final class PassTimes: Stage {
+    final class Times: @unchecked Sendable {
+        var value: [RunTime] = []
+    }
+    let name = "pass-times"
+    let consumes: FrameKinds = .all
+    let produces: FrameKinds = .all
+    let turn: Int
+    let times: Times
+    init(turn: Int, into times: Times) {
+        self.turn = turn
+        self.times = times
+    }
+    func receive(_ frame: Frame, context: StageContext) {
+        if frame.turn == turn { times.value.append(context.now) }
+        context.emit(frame)
     }
 }
 
@@ -174,29 +212,4 @@ private final class SlowStart: Stage {
     init(_ sleep: Duration) { self.sleep = sleep }
     func started(context: StageContext) { Thread.sleep(forTimeInterval: Double(sleep.nanoseconds) / 1e9) }
     func receive(_ frame: Frame, context: StageContext) { context.emit(frame) }
-}
-
-/// In session `session` only, each of the first `frames` audio frames waits on a blocking job of `sleep`; passes everything on.
-private final class Blocker: Stage {
-    let name = "blocker"
-    let consumes: FrameKinds = .all
-    let produces: FrameKinds = .all
-    let session: Int
-    let frames: Int
-    let sleep: Duration
-    private var seen = 0
-    init(session: Int, frames: Int, sleep: Duration) {
-        self.session = session
-        self.frames = frames
-        self.sleep = sleep
-    }
-
-    func receive(_ frame: Frame, context: StageContext) {
-        seen += 1
-        guard context.session == session, seen <= frames else { return context.emit(frame) }
-        let sleep = self.sleep
-        context.perform(for: frame.turn, { Thread.sleep(forTimeInterval: Double(sleep.nanoseconds) / 1e9) }) { _ in
-            context.emit(frame)
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import EarshotCore
+import EarshotTestSupport
 @testable import EarshotStages
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import EarshotAudio
 import EarshotCore
+import EarshotTestSupport
 import EarshotStages
 import Foundation
 import Testing

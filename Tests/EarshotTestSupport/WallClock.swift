@@ -4,10 +4,10 @@ import EarshotCore
 /// but count time, fell behind) is run again, up to `attempts` times; a run the machine left alone
 /// is judged in full. A harness fault shows in an undisturbed run, so it still fails; a stall on
 /// every attempt is said, not failed.
-enum WallClock {
-    static let stallLimit: Duration = .milliseconds(10)
+public enum WallClock {
+    public static let stallLimit: Duration = .milliseconds(10)
 
-    static func undisturbed(attempts: Int = 3, _ run: () throws -> RunResult) throws -> RunResult? {
+    public static func undisturbed(attempts: Int = 3, _ run: () throws -> RunResult) throws -> RunResult? {
         for attempt in 1...attempts {
             let result = try run()
             let late = result.harness.worstPacerLateness
