@@ -206,9 +206,7 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     func sourceFrame(_ k: Int, at monotonic: Int64) {
         let time = RunTime(nanoseconds: monotonic - t0)
         if keyFrames.contains(k) { sourceEmits[k] = time }
-        let t = ledger.pointee.timeline
-        var frame = Frame(.audio(t.frames[k]), turn: t.turnOfFrame[k], origin: time)
-        frame.emittedAt = time
+        let frame = ledger.pointee.timeline.frame(k, at: time)
         for n in nodes.entry { hop(frame, to: n) }
     }
 

@@ -56,6 +56,13 @@ public struct SourceTimeline: Sendable {
         return Swift.min(Swift.max(0, Int(k)), frames.count - 1)
     }
 
+    /// Source frame `k` as the source sends it at `time`, under either clock.
+    func frame(_ k: Int, at time: RunTime) -> Frame {
+        var frame = Frame(.audio(frames[k]), turn: turnOfFrame[k], origin: time)
+        frame.emittedAt = time
+        return frame
+    }
+
     /// Where frame k is due on the session's clock when the source is on time.
     public func due(_ k: Int) -> RunTime { RunTime(nanoseconds: Int64(k + 1) * frameDuration.nanoseconds) }
 

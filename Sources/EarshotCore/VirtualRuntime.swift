@@ -20,15 +20,19 @@ public final class VirtualRuntime: Sendable {
     let configuration: RunConfiguration
     let workers: Int
     let batchSize: Int
+    let progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
+    /// `progress` hears, from a worker thread, how many sessions are done of how many, after each batch.
     public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 8) {
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 8,
+                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) {
         precondition(!scenarios.isEmpty, "a run needs at least one scenario")
         self.pipeline = pipeline
         self.scenarios = scenarios
         self.configuration = configuration
         self.workers = max(1, workers)
         self.batchSize = max(1, batchSize)
+        self.progress = progress
     }
 
     /// Runs every session to the end and returns what was measured. Throws if a stage cannot be made.
@@ -44,6 +48,7 @@ public final class VirtualRuntime: Sendable {
         let outputs = Mutex<[Int: VirtualBatch.Output]>([:])
         let failure = Mutex<(any Error)?>(nil)
         let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in
             while failure.withLock({ $0 == nil }) {
                 let b = next.add(1, ordering: .relaxed).oldValue
@@ -55,6 +60,8 @@ public final class VirtualRuntime: Sendable {
                         configuration: configuration, cutoff: cutoff)
                     let output = batch.run()
                     outputs.withLock { $0[b] = output }
+                    let finished = done.add(batches[b].count, ordering: .relaxed).newValue
+                    progress?(finished, indices.count)
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
                 }
@@ -221,8 +228,7 @@ final class VirtualSession: SessionDriver {
             let t = ledger.timeline
             let time = RunTime(nanoseconds: batch.clock)
             if keyFrames.contains(k) { ledger.sourceEmits[k] = time }
-            var frame = Frame(.audio(t.frames[k]), turn: t.turnOfFrame[k], origin: time)
-            frame.emittedAt = time
+            let frame = t.frame(k, at: time)
             stats.framesSent += 1
             for n in nodes.entry {
                 batch.queue.push(time: time.nanoseconds, session: index, node: Int32(n), .deliver(frame))

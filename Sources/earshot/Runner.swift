@@ -4,6 +4,7 @@ import EarshotCore
 import EarshotReport
 import EarshotStages
 import Foundation
+import Synchronization
 
 /// What `run` and `compare` do once their arguments are parsed: load, run each design, report.
 struct Runner {
@@ -32,7 +33,8 @@ struct Runner {
             let result: RunResult
             do {
                 result = switch options.mode {
-                case .virtual: try VirtualRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration).run()
+                case .virtual: try VirtualRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
+                                                  progress: options.quiet ? nil : SessionProgress(design: file.pipeline.name).report).run()
                 case .realtime: try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration).run()
                 }
             } catch let error as InputError {
@@ -99,6 +101,30 @@ struct Runner {
 struct HarnessFailure: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// Sessions done of a virtual run, with the time left at the pace so far: at most a line a second,
+/// and only when a person is watching.
+final class SessionProgress: Sendable {
+    let design: String
+    private let started = ContinuousClock.now
+    private let lastLine = Mutex(ContinuousClock.now)
+
+    init(design: String) {
+        self.design = design
+    }
+
+    @Sendable func report(done: Int, total: Int) {
+        let now = ContinuousClock.now
+        guard done < total, lastLine.withLock({ last in
+            guard now - last >= .seconds(1) else { return false }
+            last = now
+            return true
+        }) else { return }
+        let elapsed = Double((now - started).components.seconds) + Double((now - started).components.attoseconds) / 1e18
+        let left = elapsed / Double(done) * Double(total - done)
+        progress("\(design): \(done)/\(total) sessions, about \(Int(left.rounded(.up))) s left")
+    }
 }
 
 /// A progress line on stderr, only when a person is watching (or `always`, for warnings).
