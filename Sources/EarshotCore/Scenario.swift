@@ -15,6 +15,23 @@ public struct Scenario: Sendable {
     }
 }
 
+/// What a scripted or modelled stage may know of its session's conversation: each user turn's
+/// ground truth (speech start and end, pauses, kind) and the reply expected. Only stages that
+/// declare `readsScript` get it (`StageContext.script`); a stage standing for a real component —
+/// an engine, a plug-in, a server — decides from what it hears, as it would in production.
+public struct ScenarioScript: Sendable {
+    public let name: String
+    public let turns: [ScenarioTurn]
+
+    public init(_ scenario: Scenario) {
+        name = scenario.name
+        turns = scenario.turns
+    }
+
+    /// The turn with id `id`.
+    public func turn(_ id: Int) -> ScenarioTurn? { turns.first { $0.id == id } }
+}
+
 public struct ScenarioTurn: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Codable {
         /// The user speaks and expects a reply.

@@ -14,13 +14,14 @@ struct SessionNodes {
         var occurrences: [String: Int] = [:]
         var stages: [any Stage] = []
         var contexts: [StageContext] = []
+        let script = ScenarioScript(scenario)
         for (node, spec) in topology.specs.enumerated() {
             let stage = try spec.make()
             let n = occurrences[spec.name, default: 0]
             occurrences[spec.name] = n + 1
             stages.append(stage)
             contexts.append(StageContext(
-                stageName: spec.name, session: session, scenario: scenario,
+                stageName: spec.name, session: session, script: stage.readsScript ? script : nil,
                 random: sessionRandom.split("\(spec.name)#\(n)"), driver: driver, node: node,
                 measuresBusyTime: measuresBusyTime(stage)))
         }

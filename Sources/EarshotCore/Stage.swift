@@ -14,6 +14,10 @@ public protocol Stage: AnyObject {
     var produces: FrameKinds { get }
     /// How virtual time charges this stage's compute. Default `.modelled`.
     var timing: StageTiming { get }
+    /// Whether the stage is scripted or modelled and decides from the scenario's script (expected
+    /// replies, ground truth), which then reaches it as `context.script`. Default false: a stage
+    /// that stands for a real component never sees the answer key.
+    var readsScript: Bool { get }
 
     /// Called once before the first frame, at run-clock time zero of its session.
     func started(context: StageContext)
@@ -25,6 +29,7 @@ public protocol Stage: AnyObject {
 
 public extension Stage {
     var timing: StageTiming { .modelled }
+    var readsScript: Bool { false }
     func started(context: StageContext) {}
     func finished(context: StageContext) {}
 }

@@ -7,8 +7,9 @@ public final class StageContext {
     public let stageName: String
     /// Index of the session within the run (0-based).
     public let session: Int
-    /// The scenario this session plays; scripted stages read the expected replies from it.
-    public let scenario: Scenario
+    /// The session's script — expected replies and ground truth — for a stage that declares
+    /// `readsScript`; nil for every other stage.
+    public let script: ScenarioScript?
     /// This stage's own generator, split from the session seed by the stage's name and occurrence:
     /// adding a stage elsewhere does not change these draws.
     public let random: SeededRandom
@@ -21,11 +22,11 @@ public final class StageContext {
     var holds = 0
     var backlog: [Frame] = []
 
-    init(stageName: String, session: Int, scenario: Scenario, random: SeededRandom,
+    init(stageName: String, session: Int, script: ScenarioScript?, random: SeededRandom,
          driver: SessionDriver, node: Int, measuresBusyTime: Bool) {
         self.stageName = stageName
         self.session = session
-        self.scenario = scenario
+        self.script = script
         self.random = random
         self.driver = driver
         self.node = node

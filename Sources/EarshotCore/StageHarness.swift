@@ -21,7 +21,7 @@ public final class StageHarness: SessionDriver {
     public init(_ stage: any Stage, scenario: Scenario = Scenario(name: "harness", audio: .silence(.zero), turns: []),
                 seed: UInt64 = 1) {
         self.stage = stage
-        context = StageContext(stageName: stage.name, session: 0, scenario: scenario,
+        context = StageContext(stageName: stage.name, session: 0, script: stage.readsScript ? ScenarioScript(scenario) : nil,
                                random: SeededRandom(runSeed: seed, session: 0).split("\(stage.name)#0"),
                                driver: self, node: 0, measuresBusyTime: false)
         nodes = SessionNodes(stage: stage, context: context)

@@ -66,6 +66,8 @@ public final class DuplexModel: Stage {
     }
 
     public let name = "duplex-model"
+    /// A model of the full-duplex system: it takes turns at the ground truth's ends of speech and says the expected replies.
+    public var readsScript: Bool { true }
     public let consumes: FrameKinds = .audio
     public let produces: FrameKinds = .audio
     public let configuration: Configuration
@@ -112,7 +114,7 @@ public final class DuplexModel: Stage {
         let takeoverRandom = context.random.split("takeover")
         let stopRandom = context.random.split("stop")
         let backchannelRandom = context.random.split("backchannel")
-        for turn in context.scenario.turns.sorted(by: { $0.speechStart < $1.speechStart }) {
+        for turn in (context.script?.turns ?? []).sorted(by: { $0.speechStart < $1.speechStart }) {
             guard turn.kind != .backchannel else { continue }
             onsets.append((turn.speechStart, configuration.stopLatency.sample(stopRandom)))
             if let text = turn.reply {

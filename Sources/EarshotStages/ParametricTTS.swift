@@ -47,6 +47,8 @@ public final class ParametricTTS: Stage {
     }
 
     public let name = "tts-parametric"
+    /// It speaks the scenario's expected reply for each turn.
+    public var readsScript: Bool { true }
     public let consumes: FrameKinds = [.text, .event]
     public let produces: FrameKinds = [.audio, .event]
     public let configuration: Configuration
@@ -60,7 +62,7 @@ public final class ParametricTTS: Stage {
     /// Voices every scripted reply before the session's clock starts, so no voicing is ever inside
     /// a timed path (the voice caches per text, so `take` finds each one ready).
     public func started(context: StageContext) {
-        for turn in context.scenario.turns {
+        for turn in context.script?.turns ?? [] {
             guard let text = turn.reply else { continue }
             prepared[turn.id] = try? configuration.voice.audio(text, sampleRate: configuration.sampleRate)
         }
@@ -89,7 +91,7 @@ public final class ParametricTTS: Stage {
     private func take(_ token: TextChunk, turn: Int, context: StageContext) throws {
         if reply?.turn != turn || reply?.complete == true {
             stop()
-            let expected = context.scenario.turns.first { $0.id == turn }?.reply
+            let expected = context.script?.turn(turn)?.reply
             reply = Reply(turn: turn, text: expected ?? "")
             if let expected { reply?.audio = try prepared[turn] ?? configuration.voice.audio(expected, sampleRate: configuration.sampleRate) }
         }

@@ -21,6 +21,8 @@ public final class ScriptedLLM: Stage {
     }
 
     public let name = "llm-scripted"
+    /// It streams the scenario's expected reply for each turn.
+    public var readsScript: Bool { true }
     public let consumes: FrameKinds = [.text, .event]
     public let produces: FrameKinds = [.text, .event]
     public let configuration: Configuration
@@ -49,7 +51,7 @@ public final class ScriptedLLM: Stage {
         generation += 1
         let current = generation
         if replied { context.emit(.event(.flush), turn: turn) }
-        guard let text = context.scenario.turns.first(where: { $0.id == turn })?.reply else { return }
+        guard let text = context.script?.turn(turn)?.reply else { return }
         replied = true
         let tokens = Self.tokens(text)
         guard !tokens.isEmpty else { return }

@@ -60,6 +60,10 @@ public final class TransportStage: Stage {
     static let spurtGap: Duration = .milliseconds(100)
 
     public var name: String { configuration.direction.rawValue }
+    /// For the `uplink` mark only: the uplink marks when the decoded frame holding a turn's last
+    /// speech sample reaches the far end, which needs the ground truth's end of speech and the
+    /// codec's look-ahead. (The transport decides nothing from the script.)
+    public var readsScript: Bool { configuration.direction == .uplink }
     public let consumes: FrameKinds = [.audio, .event]
     public let produces: FrameKinds = [.audio, .event]
     public let configuration: Configuration
@@ -156,7 +160,7 @@ public final class TransportStage: Stage {
         }
         if configuration.direction == .uplink {
             let resamplerLag = inputResampler?.outputLatency ?? 0
-            uplinkTargets = context.scenario.turns.map { turn in
+            uplinkTargets = (context.script?.turns ?? []).map { turn in
                 let lastSample = Int(turn.speechEnd.nanoseconds * Int64(codecRate) / 1_000_000_000) - 1
                 return (slot: max(0, lastSample + lookahead + resamplerLag) / framed, turn: turn.id)
             }.sorted { $0.slot < $1.slot }

@@ -17,6 +17,8 @@ import EarshotCore
 /// audio moves it a little).
 public final class TurnDetector: Stage {
     public let name = "turn-detector"
+    /// A parametric model of a turn model: its verdict is drawn around the ground truth.
+    public var readsScript: Bool { true }
     public let consumes: FrameKinds = [.audio, .event]
     public let produces: FrameKinds = [.audio, .event]
     public let vadStop: Duration
@@ -79,7 +81,7 @@ public final class TurnDetector: Stage {
 
     private func runModel(turn: Int, context: StageContext) {
         verdict = .running
-        let truth = Self.isComplete(turn: turn, silenceStart: silenceStart, scenario: context.scenario)
+        let truth = Self.isComplete(turn: turn, silenceStart: silenceStart, script: context.script)
         // Both draws are taken every time, so one probability does not shift the other's stream.
         let flipIfComplete = context.random.chance(pFalseIncomplete)
         let flipIfIncomplete = context.random.chance(pFalseComplete)
@@ -104,8 +106,8 @@ public final class TurnDetector: Stage {
     }
 
     /// Ground truth: no more speech of this turn follows a silence starting at `silenceStart`.
-    public static func isComplete(turn id: Int, silenceStart: Duration, scenario: Scenario) -> Bool {
-        guard let turn = scenario.turns.first(where: { $0.id == id }) else { return true }
+    public static func isComplete(turn id: Int, silenceStart: Duration, script: ScenarioScript?) -> Bool {
+        guard let turn = script?.turn(id) else { return true }
         if turn.pauses.contains(where: { $0.lowerBound - endSlack <= silenceStart && silenceStart < $0.upperBound }) {
             return false
         }

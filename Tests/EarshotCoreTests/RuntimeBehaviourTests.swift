@@ -76,4 +76,32 @@ import Testing
         let result = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
         #expect(result.turns[0].voiceToVoice == .milliseconds(240))
     }
+
+    /// The answer key — expected replies, ground truth — reaches only stages that say they are
+    /// scripted or modelled; a stage standing for a real component sees nothing of it.
+    @Test func onlyStagesThatReadTheScriptSeeIt() throws {
+        final class Seen: @unchecked Sendable { var turns: [String: Int] = [:] }
+        final class Peek: Stage {
+            let name: String
+            let consumes: FrameKinds = .all
+            let produces: FrameKinds = .all
+            let readsScript: Bool
+            let seen: Seen
+            init(_ name: String, readsScript: Bool, seen: Seen) {
+                self.name = name
+                self.readsScript = readsScript
+                self.seen = seen
+            }
+            func started(context: StageContext) { seen.turns[name] = context.script?.turns.count ?? -1 }
+            func receive(_ frame: Frame, context: StageContext) { context.emit(frame) }
+        }
+        let seen = Seen()
+        let scenario = Synthetic.scenario(totalMs: 2000, turns: [(.turn, 400, 900), (.turn, 1200, 1600)])
+        let pipeline = Pipeline.chain("peek", [
+            StageSpec("engine") { Peek("engine", readsScript: false, seen: seen) },
+            StageSpec("model") { Peek("model", readsScript: true, seen: seen) },
+        ])
+        _ = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario], workers: 1).run()
+        #expect(seen.turns == ["engine": -1, "model": 2], "-1: no script")
+    }
 }

@@ -68,12 +68,13 @@ final class EngineScriptedReplies: Stage {
     let name = "scripted-replies"
     let consumes: FrameKinds = [.text, .event]
     let produces: FrameKinds = [.text, .event]
+    let readsScript = true
     private var generation = 0
 
     func receive(_ frame: Frame, context: StageContext) {
         switch frame.payload {
         case .text(let t) where t.isFinal:
-            guard let reply = context.scenario.turns.first(where: { $0.id == frame.turn })?.reply else { return }
+            guard let reply = context.script?.turn(frame.turn)?.reply else { return }
             generation += 1
             let words = reply.split(separator: " ").map(String.init)
             context.mark(.llmFirstToken, turn: frame.turn)

@@ -56,11 +56,11 @@ import Testing
     /// little before it (the VAD may cut a fading syllable), is the end.
     @Test func groundTruthComesFromThePausesAndTheSpeechEnd() {
         let s = Self.paused
-        #expect(!TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(1_200), scenario: s))
-        #expect(!TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(1_000), scenario: s))
-        #expect(TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(2_600), scenario: s))
-        #expect(TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(2_400), scenario: s))
-        #expect(TurnDetector.isComplete(turn: 7, silenceStart: .zero, scenario: s))
+        #expect(!TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(1_200), script: ScenarioScript(s)))
+        #expect(!TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(1_000), script: ScenarioScript(s)))
+        #expect(TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(2_600), script: ScenarioScript(s)))
+        #expect(TurnDetector.isComplete(turn: 1, silenceStart: .milliseconds(2_400), script: ScenarioScript(s)))
+        #expect(TurnDetector.isComplete(turn: 7, silenceStart: .zero, script: ScenarioScript(s)))
     }
 
     /// Verdicts come from the stage's seeded stream: the same seed gives the same run; over many
