@@ -15,13 +15,14 @@ struct SessionNodes {
         var stages: [any Stage] = []
         var contexts: [StageContext] = []
         let script = ScenarioScript(scenario)
+        let speechEnds = Self.speechEnds(scenario)
         for (node, spec) in topology.specs.enumerated() {
             let stage = try spec.make()
             let n = occurrences[spec.name, default: 0]
             occurrences[spec.name] = n + 1
             stages.append(stage)
             contexts.append(StageContext(
-                stageName: spec.name, session: session, script: stage.readsScript ? script : nil,
+                stageName: spec.name, session: session, script: stage.readsScript ? script : nil, speechEnds: speechEnds,
                 random: sessionRandom.split("\(spec.name)#\(n)"), driver: driver, node: node,
                 measuresBusyTime: measuresBusyTime(stage)))
         }
@@ -31,6 +32,11 @@ struct SessionNodes {
         self.consumes = stages.map(\.consumes)
         self.next = topology.next
         self.entry = topology.entry
+    }
+
+    /// Each turn's ground-truth end of speech, earliest first.
+    static func speechEnds(_ scenario: Scenario) -> [(end: Duration, turn: Int)] {
+        scenario.turns.map { (end: $0.speechEnd, turn: $0.id) }.sorted { $0.end < $1.end }
     }
 
     /// One stage on its own, fed by hand (`StageHarness`).

@@ -18,12 +18,16 @@ public final class StageContext {
     let node: Int
     let measuresBusyTime: Bool
     var record = StageRecord()
+    /// The user's ends of speech (ground truth), in order, for `deliveredUserAudio`; the runtime's, never shown to the stage.
+    let speechEnds: [(end: Duration, turn: Int)]
+    private var nextSpeechEnd = 0
     /// Open inboxes holding this stage's input, and the frames waiting for them to close.
     var holds = 0
     var backlog: [Frame] = []
 
-    init(stageName: String, session: Int, script: ScenarioScript?, random: SeededRandom,
-         driver: SessionDriver, node: Int, measuresBusyTime: Bool) {
+    init(stageName: String, session: Int, script: ScenarioScript?, speechEnds: [(end: Duration, turn: Int)],
+         random: SeededRandom, driver: SessionDriver, node: Int, measuresBusyTime: Bool) {
+        self.speechEnds = speechEnds
         self.stageName = stageName
         self.session = session
         self.script = script
@@ -97,6 +101,19 @@ public final class StageContext {
             let spent = ContinuousClock.now - start
             inbox.run { me.value.record.addBusy(turn: turn, spent) }
             inbox.close()
+        }
+    }
+
+    /// Says that the far end of a transport now has the user's audio through the first `samples`
+    /// samples (at `sampleRate`) of the session's timeline. The runtime marks `uplink` now for every
+    /// turn whose speech ends within them: the stage reports how far the audio got, the runtime
+    /// knows where the user stopped speaking.
+    public func deliveredUserAudio(through samples: Int, sampleRate: Int) {
+        while nextSpeechEnd < speechEnds.count {
+            let (end, turn) = speechEnds[nextSpeechEnd]
+            guard Int(end.nanoseconds * Int64(sampleRate) / 1_000_000_000) <= samples else { return }
+            record.mark(.uplink, turn: turn, at: now)
+            nextSpeechEnd += 1
         }
     }
 

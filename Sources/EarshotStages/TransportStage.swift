@@ -60,10 +60,6 @@ public final class TransportStage: Stage {
     static let spurtGap: Duration = .milliseconds(100)
 
     public var name: String { configuration.direction.rawValue }
-    /// For the `uplink` mark only: the uplink marks when the decoded frame holding a turn's last
-    /// speech sample reaches the far end, which needs the ground truth's end of speech and the
-    /// codec's look-ahead. (The transport decides nothing from the script.)
-    public var readsScript: Bool { configuration.direction == .uplink }
     public let consumes: FrameKinds = [.audio, .event]
     public let produces: FrameKinds = [.audio, .event]
     public let configuration: Configuration
@@ -111,9 +107,8 @@ public final class TransportStage: Stage {
     private var lastMeta = Meta(turn: 0, origin: .zero)
     private var lastPCM: Int = 0
     private var markedAudible: Set<Int> = []
-    /// Uplink: per turn, the slot whose decoded frame holds the last speech sample, in end order.
-    private var uplinkTargets: [(slot: Int, turn: Int)] = []
-    private var nextUplinkTarget = 0
+    /// Uplink: how far decoded audio lags the input, in codec-rate samples (look-ahead and input resampler).
+    private var uplinkLag = 0
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -158,13 +153,7 @@ public final class TransportStage: Stage {
         case .pcm:
             if outRate != codecRate { outputResampler = try Resampler(from: codecRate, to: outRate) }
         }
-        if configuration.direction == .uplink {
-            let resamplerLag = inputResampler?.outputLatency ?? 0
-            uplinkTargets = (context.script?.turns ?? []).map { turn in
-                let lastSample = Int(turn.speechEnd.nanoseconds * Int64(codecRate) / 1_000_000_000) - 1
-                return (slot: max(0, lastSample + lookahead + resamplerLag) / framed, turn: turn.id)
-            }.sorted { $0.slot < $1.slot }
-        }
+        uplinkLag = lookahead + (inputResampler?.outputLatency ?? 0)
     }
 
     private func send(_ chunk: AudioChunk, frame: Frame, context: StageContext) throws {
@@ -379,12 +368,11 @@ public final class TransportStage: Stage {
         }
     }
 
-    /// Marks `uplink` for every turn whose last speech sample sits at or before `slot`.
+    /// Uplink: slot `slot` is decoded at the far end, so the user's audio is there through the
+    /// samples it holds, less the codec's look-ahead (the runtime marks `uplink` from that).
     private func note(slot: Int, context: StageContext) {
-        while nextUplinkTarget < uplinkTargets.count, uplinkTargets[nextUplinkTarget].slot <= slot {
-            context.mark(.uplink, turn: uplinkTargets[nextUplinkTarget].turn)
-            nextUplinkTarget += 1
-        }
+        guard configuration.direction == .uplink else { return }
+        context.deliveredUserAudio(through: (slot + 1) * samplesPerFrame - uplinkLag, sampleRate: codecRate)
     }
 
     /// Audible as playout judges it: some 10 ms block at or above the threshold.

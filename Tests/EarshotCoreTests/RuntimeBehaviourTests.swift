@@ -104,4 +104,27 @@ import Testing
         _ = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario], workers: 1).run()
         #expect(seen.turns == ["engine": -1, "model": 2], "-1: no script")
     }
+
+    /// A transport says how far the user's audio has got; the runtime marks `uplink` for each turn
+    /// whose speech ends within it, at that moment — the stage never sees where speech ends.
+    @Test func uplinkIsMarkedWhenTheDeliveredAudioCoversTheEndOfSpeech() throws {
+        final class Deliverer: Stage {
+            let name = "deliverer"
+            let consumes: FrameKinds = .text
+            let produces: FrameKinds = .text
+            func receive(_ frame: Frame, context: StageContext) {
+                if case .text(let t) = frame.payload, let n = Int(t.text) { context.deliveredUserAudio(through: n, sampleRate: 16_000) }
+            }
+        }
+        // Turn 1 ends at 500 ms (sample 8,000 at 16 kHz), turn 2 at 1,210 ms (19,360).
+        let scenario = Synthetic.scenario(totalMs: 2000, turns: [(.turn, 100, 500), (.turn, 900, 1210)])
+        let h = StageHarness(Deliverer(), scenario: scenario)
+        for (ms, samples) in [(600, 7_999), (620, 8_000), (640, 19_359), (1_300, 30_000)] {
+            h.advance(by: .milliseconds(ms) - (h.now - .zero))
+            try h.feed(.text(TextChunk("\(samples)", isFinal: true)))
+        }
+        #expect(h.marks[1]?[.uplink] == .milliseconds(620))
+        #expect(h.marks[2]?[.uplink] == .milliseconds(1_300))
+        #expect(h.context.script == nil)
+    }
 }
