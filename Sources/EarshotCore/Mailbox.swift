@@ -55,29 +55,27 @@ final class Mailbox: @unchecked Sendable {
         condition.signal()
     }
 
-    /// The mail that has come in, and how far the clock may go now (nil: no inbox is open).
-    func collect() -> (mail: [Mail], horizon: Int64?, offset: Int64?) {
+    /// The mail that has come in, none of it earlier than `now` (the clock that collects it), and
+    /// how far the clock may go now (nil: no inbox is open).
+    func collect(now: Int64) -> (mail: [Mail], horizon: Int64?, offset: Int64?) {
         condition.lock()
         defer { condition.unlock() }
-        let taken = mail
+        var taken = mail
         mail.removeAll(keepingCapacity: true)
+        for i in taken.indices where taken[i].time < now { taken[i].time = now }
         active.subtract(taken.count, ordering: .releasing)
         guard let offset = open.keys.min() else { return (taken, nil, nil) }
         return (taken, offset + MonotonicClock.now(), offset)
     }
 
-    /// Waits until mail comes in or the wall clock reaches `wall` (nil: no limit but mail).
-    func wait(untilWall wall: Int64?) {
+    /// Waits until mail comes in or the wall clock reaches `wall`.
+    func wait(untilWall wall: Int64) {
         condition.lock()
         defer { condition.unlock() }
         guard mail.isEmpty else { return }
-        if let wall {
-            let left = wall - MonotonicClock.now()
-            guard left > 0 else { return }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(left) / 1e9))
-        } else {
-            condition.wait()
-        }
+        let left = wall - MonotonicClock.now()
+        guard left > 0 else { return }
+        _ = condition.wait(until: Date(timeIntervalSinceNow: Double(left) / 1e9))
     }
 }
 

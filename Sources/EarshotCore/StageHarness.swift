@@ -102,11 +102,10 @@ public final class StageHarness: SessionDriver {
     /// Files posted mail as scheduled work; returns the open inboxes' horizon and offset, if any.
     private func admitMail() -> (Int64, Int64)? {
         guard mailbox.isActive else { return nil }
-        let (mail, horizon, offset) = mailbox.collect()
+        let (mail, horizon, offset) = mailbox.collect(now: clock)
         for m in mail {
-            let time = max(clock, m.time)
-            latestMail = max(latestMail, time)
-            timers.push(time: time, session: 0, node: 0, .timer(m.work))
+            latestMail = max(latestMail, m.time)
+            timers.push(time: m.time, session: 0, node: 0, .timer(m.work))
         }
         guard let horizon, let offset else { return nil }
         return (horizon, offset)

@@ -143,9 +143,9 @@ final class VirtualBatch {
     /// not while it lies past the time an open inbox has reached (that call waits for mail or for
     /// the wall clock to get there, then returns false to look again).
     private func admitOutsideWork() -> Bool {
-        let (mail, horizon, offset) = mailbox.collect()
+        let (mail, horizon, offset) = mailbox.collect(now: queue.now)
         for m in mail {
-            queue.push(time: max(queue.now, m.time), session: m.session, node: m.node, .timer(m.work))
+            queue.push(time: m.time, session: m.session, node: m.node, .timer(m.work))
         }
         guard let horizon, let offset else { return true }
         let limit = min(queue.nextTime ?? .max, cutoff + 1)

@@ -110,7 +110,10 @@ public final class EspeakTTSStage: Stage {
                     guard !failed else { return }
                     emit(try resampler.process(chunk), context: context)
                 case .end(let failure):
-                    if let failure { throw SpeechFailure(failure) }
+                    if let failure {
+                        failed = true
+                        return context.fail(turn: turn, reason: failure)
+                    }
                     if last && !failed { try finishReply(context: context) }
                 }
             } catch {
@@ -118,11 +121,6 @@ public final class EspeakTTSStage: Stage {
                 context.fail(turn: turn, reason: "\(error)")
             }
         }
-    }
-
-    private struct SpeechFailure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 
     /// Pushes out what the resampler still holds at the end of the reply.
