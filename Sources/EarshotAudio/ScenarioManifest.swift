@@ -49,10 +49,10 @@ struct ScenarioManifest {
         guard !name.value.isEmpty else { throw InputError(file: file, line: name.line, "name must not be empty") }
         description = try top.optionalText("description")?.value ?? ""
         sampleRate = try top.int("sample_rate")
-        guard sampleRate.value > 0 else {
-            throw InputError(file: file, line: sampleRate.line, "sample_rate must be positive, got \(sampleRate.value)")
+        guard (8_000...96_000).contains(sampleRate.value) else {
+            throw InputError(file: file, line: sampleRate.line, "sample_rate must be within 8000...96000 Hz, got \(sampleRate.value)")
         }
-        durationMs = try top.int("duration_ms")
+        durationMs = try top.milliseconds("duration_ms")
         guard durationMs.value > 0 else {
             throw InputError(file: file, line: durationMs.line, "duration_ms must be positive, got \(durationMs.value)")
         }
@@ -88,14 +88,14 @@ struct ScenarioManifest {
         guard !audio.value.isEmpty, !audio.value.hasPrefix("/") else {
             throw InputError(file: file, line: audio.line, "audio must be a path relative to the fixtures folder, got '\(audio.value)'")
         }
-        let at = try fields.int("at_ms")
+        let at = try fields.milliseconds("at_ms")
         guard at.value >= 0 else { throw InputError(file: file, line: at.line, "at_ms must not be negative, got \(at.value)") }
-        let start = try fields.int("speech_start_ms")
+        let start = try fields.milliseconds("speech_start_ms")
         guard start.value >= at.value else {
             throw InputError(file: file, line: start.line,
                              "speech_start_ms \(start.value) is before the turn's audio starts (at_ms \(at.value))")
         }
-        let end = try fields.int("speech_end_ms")
+        let end = try fields.milliseconds("speech_end_ms")
         guard end.value > start.value else {
             throw InputError(file: file, line: end.line,
                              "speech_end_ms \(end.value) is not after speech_start_ms \(start.value)")

@@ -46,6 +46,16 @@ public struct YAMLFields {
         return .init(value: value, line: line(of: key))
     }
 
+    /// A whole number of milliseconds within 0 ... one day (`InputLimits`), so every time the
+    /// manifest gives can be added to and turned into samples without overflow.
+    public func milliseconds(_ key: String) throws -> Located<Int> {
+        let ms = try int(key)
+        guard (0...Int(InputLimits.longestMilliseconds)).contains(ms.value) else {
+            throw InputError(file: file, line: ms.line, "\(key) must be within 0...\(Int(InputLimits.longestMilliseconds)) ms (one day), got \(ms.value)")
+        }
+        return ms
+    }
+
     public func text(_ key: String) throws -> Located<String> {
         let node = try value(key)
         guard let scalar = node.scalar, !Self.isNull(node) else {

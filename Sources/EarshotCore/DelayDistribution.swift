@@ -11,11 +11,13 @@ public enum DelayDistribution: Sendable, Equatable, CustomStringConvertible {
     /// Draws uniformly from measured samples.
     case empirical([Duration])
 
+    /// One draw, clamped to [0, `InputLimits.longestDuration`]: a long tail (a log-normal with a
+    /// large sigma) can draw any Double, and the clock must stay in range whatever it draws.
     public func sample(_ random: SeededRandom) -> Duration {
         let ns: Double
         switch self {
         case .fixed(let d):
-            return d
+            return d.clampedToInputLimit
         case .uniform(let lo, let hi):
             ns = Double(lo.nanoseconds) + random.unit() * Double(hi.nanoseconds - lo.nanoseconds)
         case .normal(let mean, let sd):
@@ -26,7 +28,12 @@ public enum DelayDistribution: Sendable, Equatable, CustomStringConvertible {
             precondition(!samples.isEmpty, "an empirical distribution needs at least one sample")
             return samples[Int(random.next() % UInt64(samples.count))]
         }
-        return .nanoseconds(Int64(max(0, ns).rounded()))
+        return Self.clamped(nanoseconds: ns)
+    }
+
+    static func clamped(nanoseconds ns: Double) -> Duration {
+        let longest = Double(InputLimits.longestDuration.nanoseconds)
+        return .nanoseconds(Int64(ns.isNaN ? 0 : min(max(0, ns), longest).rounded()))
     }
 
     /// The distribution's mean, for documentation and sanity checks.
@@ -35,7 +42,7 @@ public enum DelayDistribution: Sendable, Equatable, CustomStringConvertible {
         case .fixed(let d): d
         case .uniform(let lo, let hi): (lo + hi) / 2
         case .normal(let mean, _): mean
-        case .logNormal(let median, let sigma): .nanoseconds(Int64(Double(median.nanoseconds) * exp(sigma * sigma / 2)))
+        case .logNormal(let median, let sigma): Self.clamped(nanoseconds: Double(median.nanoseconds) * exp(sigma * sigma / 2))
         case .empirical(let s): s.isEmpty ? .zero : s.reduce(.zero, +) / s.count
         }
     }

@@ -138,7 +138,7 @@ extension CSVTable.Record {
     func optionalMilliseconds(_ column: String) throws -> Duration? {
         let s = string(column)
         if s.isEmpty { return nil }
-        guard let d = Field.milliseconds(parsing: s[...]) else { throw fail(column, "milliseconds like 12.345", s) }
+        guard let d = Field.milliseconds(parsing: s[...]) else { throw fail(column, "milliseconds like 12.345, within ±86400000", s) }
         return d
     }
 
@@ -156,7 +156,7 @@ extension CSVTable.Record {
     func optionalDouble(_ column: String) throws -> Double? {
         let s = string(column)
         if s.isEmpty { return nil }
-        guard let v = Field.double(parsing: s[...]) else { throw fail(column, "a number", s) }
+        guard let v = Field.double(parsing: s[...]) else { throw fail(column, "a number within ±86400000", s) }
         return v
     }
 

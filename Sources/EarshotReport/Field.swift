@@ -25,7 +25,11 @@ enum Field {
 
     static func milliseconds(_ d: Duration) -> String { milliseconds(micros: micros(d)) }
     static func milliseconds(_ t: RunTime) -> String { milliseconds(micros: micros(nanoseconds: t.nanoseconds)) }
-    static func milliseconds(_ ms: Double) -> String { milliseconds(micros: Int64((ms * 1000).rounded())) }
+    static func milliseconds(_ ms: Double) -> String {
+        // Figures come from bounded input; a figure beyond Int64 microseconds is printed as it is rather than trap.
+        guard ms.isFinite, abs(ms) < 9e15 else { return String(ms) }
+        return milliseconds(micros: Int64((ms * 1000).rounded()))
+    }
 
     /// A value in a metric's unit: milliseconds with 3 decimals, ratios with 6.
     static func value(_ v: Double, unit: Metric.Unit) -> String {
@@ -67,6 +71,7 @@ enum Field {
         }
         for _ in min(fractionDigits, 3)..<3 { fraction *= 10 }
         let us = whole * 1000 + fraction + (roundsUp ? 1 : 0)
+        guard Double(us) <= InputLimits.longestMilliseconds * 1000 else { return nil }
         return negative ? -us : us
     }
 
@@ -78,7 +83,8 @@ enum Field {
 
     static func double(parsing text: Substring) -> Double? {
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || "-.eE+".contains($0)) }) else { return nil }
-        return Double(text).flatMap { $0.isFinite ? $0 : nil }
+        // Every number a report holds is milliseconds or a rate: one day bounds them all.
+        return Double(text).flatMap { $0.isFinite && abs($0) <= InputLimits.longestMilliseconds ? $0 : nil }
     }
 
     static func bool(_ b: Bool) -> String { b ? "true" : "false" }

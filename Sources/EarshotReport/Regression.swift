@@ -38,7 +38,7 @@ public struct Regression: Sendable, Equatable {
                     let observed = summary[design, metric]?.value(at: p)
                     let base = baseline[design, metric]?.value(at: p)
                     // On the report's microsecond grid, so 200.200 against a limit of 182 + 10% passes.
-                    let limit = base.map { Summary.milliseconds(.microseconds(Int64((($0 + abs($0) * tolerancePercent / 100) * 1000).rounded()))) }
+                    let limit = base.map { (($0 + abs($0) * tolerancePercent / 100) * 1000).rounded() / 1000 }
                     let pass: Bool
                     switch (observed, limit) {
                     case (_, nil): pass = true

@@ -35,7 +35,11 @@ public enum ReportReader {
         }
         let name = file.relativePath
         guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
-            throw InputError(file: name, "not a JSON object")
+            switch try? JSONSerialization.jsonObject(with: data) {
+            case nil: throw InputError(file: name, "not valid JSON")
+            case is [String: Any]: throw InputError(file: name, "schema_version must be a whole number")
+            default: throw InputError(file: name, "not a JSON object")
+            }
         }
         guard let v = version.schema_version else { throw InputError(file: name, "no schema_version: not an earshot run.json") }
         guard v == ReportSchema.version else {

@@ -1,4 +1,5 @@
 import Foundation
+import EarshotCore
 
 extension RunInfo: Codable {
     enum CodingKeys: String, CodingKey {
@@ -22,7 +23,15 @@ extension RunInfo: Codable {
         }
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         configuration = try c.decodeIfPresent(Configuration.self, forKey: .configuration)
-        budget = try c.decodeIfPresent(Double.self, forKey: .budgetMs).map { .microseconds(Int64(($0 * 1000).rounded())) }
+        if let problem = configuration?.outOfRange {
+            throw DecodingError.dataCorruptedError(forKey: .configuration, in: c, debugDescription: problem)
+        }
+        if let ms = try c.decodeIfPresent(Double.self, forKey: .budgetMs) {
+            guard ms > 0, let d = Duration.milliseconds(checked: ms) else {
+                throw DecodingError.dataCorruptedError(forKey: .budgetMs, in: c, debugDescription: "must be > 0 and \(InputLimits.rule), got \(ms)")
+            }
+            budget = d
+        }
         gates = try c.decodeIfPresent([Gate].self, forKey: .gates) ?? []
         designs = try c.decodeIfPresent([String].self, forKey: .designs) ?? []
         scenarios = try c.decodeIfPresent([String].self, forKey: .scenarios) ?? []

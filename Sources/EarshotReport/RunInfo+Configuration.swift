@@ -37,9 +37,21 @@ extension RunInfo {
             recordsHarnessStats = c.recordsHarnessStats
         }
 
+        /// What in a decoded configuration no run could have written, said in one line; nil when it is sound.
+        var outOfRange: String? {
+            let durations = [("frame_ms", frameMs), ("response_timeout_ms", responseTimeoutMs), ("drain_timeout_ms", drainTimeoutMs),
+                             ("stale_frame_limit_ms", staleFrameLimitMs), ("start_lead_ms", startLeadMs)]
+            if let (name, ms) = durations.first(where: { Duration.milliseconds(checked: $0.1) == nil || $0.1 < 0 }) {
+                return "\(name) must be >= 0 and \(InputLimits.rule), got \(ms)"
+            }
+            if sessionsPerScenario < 1 { return "sessions_per_scenario must be at least 1, got \(sessionsPerScenario)" }
+            if firstSession < 0 { return "first_session must not be negative, got \(firstSession)" }
+            return nil
+        }
+
         /// The configuration to run again with, given the run's seed.
         public func runConfiguration(seed: UInt64) -> RunConfiguration {
-            let d = { (ms: Double) in Duration.microseconds(Int64((ms * 1000).rounded())) }
+            let d = { (ms: Double) in Duration.milliseconds(checked: ms) ?? .zero }
             var c = RunConfiguration()
             c.frameDuration = d(frameMs)
             c.sessionsPerScenario = sessionsPerScenario

@@ -4,7 +4,7 @@ import EarshotCore
 /// The stages of the two designs under test that cannot run here as real engines: parametric
 /// cloud services, a full-duplex model, and the transport legs both designs share.
 extension BuiltInStages {
-    static func ms(_ x: Double) -> Duration { .milliseconds(rounding: x) }
+    static func ms(_ x: Double) -> Duration { .milliseconds(clamping: x) }
 
     static let sttParametric = StageDescriptor(
         name: "stt-parametric", role: .stt,

@@ -139,7 +139,8 @@ public final class DuplexModel: Stage {
                 var t = turn.speechStart + configuration.backchannelAfter
                 while true {
                     let gap = -log(max(backchannelRandom.unit(), .leastNonzeroMagnitude)) / configuration.backchannelRate
-                    t += .nanoseconds(Int64(gap * 1e9))
+                    // A tiny rate draws an enormous gap; past one day it ends the turn's backchannels all the same.
+                    t += .nanoseconds(Int64(min(gap, InputLimits.longestMilliseconds / 1000) * 1e9))
                     guard t < turn.speechEnd else { break }
                     if !turn.pauses.contains(where: { $0.contains(t) }) { decisions.append((t, .backchannel)) }
                 }

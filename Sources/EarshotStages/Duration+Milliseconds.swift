@@ -1,7 +1,11 @@
+import EarshotCore
+
 extension Duration {
-    /// A YAML figure in milliseconds as a duration, to the nearest nanosecond: every stage
-    /// parameter, distribution and network figure goes through this one conversion.
-    static func milliseconds(rounding ms: Double) -> Duration {
-        .nanoseconds(Int64((ms * 1_000_000).rounded()))
+    /// A stage's figure in milliseconds as a duration, to the nearest nanosecond: every stage
+    /// parameter, distribution and network figure goes through this one conversion. The pipeline
+    /// loader refuses figures beyond `InputLimits` where it reads them; the clamp keeps a figure
+    /// made in code from trapping too.
+    static func milliseconds(clamping ms: Double) -> Duration {
+        .milliseconds(checked: ms) ?? (ms < 0 ? .zero - InputLimits.longestDuration : InputLimits.longestDuration)
     }
 }

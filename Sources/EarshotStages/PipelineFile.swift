@@ -130,6 +130,8 @@ public struct PipelineFile: Sendable {
         case .milliseconds, .number, .integer:
             guard let x = number(node) else { throw fail(p.kind == .integer ? "a whole number" : "a number") }
             if p.kind == .integer && x != x.rounded() { throw fail("a whole number") }
+            if p.kind == .integer && abs(x) > 9_007_199_254_740_992 { throw fail("a whole number within ±2^53") }
+            if p.kind == .milliseconds && Duration.milliseconds(checked: x) == nil { throw fail(InputLimits.rule) }
             if let r = p.range, !r.contains(x) {
                 throw InputError(file: file, line: line, "\(stage).\(p.name) must be within \(r.lowerBound)...\(r.upperBound), got \(x)")
             }
@@ -157,41 +159,46 @@ public struct PipelineFile: Sendable {
     /// `150` (fixed ms), `{fixed_ms: 150}`, `{uniform_ms: [40, 90]}`, `{normal_ms: {mean: 300, sd: 80}}`,
     /// `{lognormal_ms: {median: 350, sigma: 0.5}}`, `{empirical_ms: [120, 135, 180]}`.
     static func distribution(_ node: Node, line: Int, file: String, what: String) throws -> DelayDistribution {
-        func ms(_ x: Double) -> Duration { .milliseconds(rounding: x) }
+        func ms(_ x: Double) throws -> Duration {
+            guard let d = Duration.milliseconds(checked: x) else {
+                throw InputError(file: file, line: line, "\(what): every figure must be \(InputLimits.rule), got \(x)")
+            }
+            return d
+        }
         let expected = "a number of ms or one of {fixed_ms: X}, {uniform_ms: [LO, HI]}, {normal_ms: {mean: M, sd: S}}, {lognormal_ms: {median: M, sigma: S}}, {empirical_ms: [X, ...]}"
         let bad = InputError(file: file, line: line, "\(what) must be \(expected); got \(YAMLFields.describe(node))")
         if let x = number(node) {
             guard x >= 0 else { throw InputError(file: file, line: line, "\(what) must not be negative, got \(x)") }
-            return .fixed(ms(x))
+            return .fixed(try ms(x))
         }
         guard let mapping = node.mapping, mapping.count == 1, let (k, v) = mapping.first.map({ ($0.key.scalar?.string ?? "", $0.value) }) else { throw bad }
         func numbers(_ n: Node) -> [Double]? { n.sequence.map { $0.compactMap(number) }.flatMap { $0.count == n.sequence!.count ? $0 : nil } }
         switch k {
         case "fixed_ms":
             guard let x = number(v), x >= 0 else { throw bad }
-            return .fixed(ms(x))
+            return .fixed(try ms(x))
         case "uniform_ms":
             guard let xs = numbers(v), xs.count == 2, xs[0] >= 0, xs[0] <= xs[1] else {
                 throw InputError(file: file, line: line, "\(what): uniform_ms is [LOW, HIGH] with 0 <= LOW <= HIGH")
             }
-            return .uniform(ms(xs[0]), ms(xs[1]))
+            return .uniform(try ms(xs[0]), try ms(xs[1]))
         case "normal_ms":
             let f = try YAMLFields(v, file: file, what: "\(what).normal_ms", allowed: ["mean", "sd"])
             guard let m = number(try f.value("mean")), let sd = number(try f.value("sd")), sd >= 0 else {
                 throw InputError(file: file, line: line, "\(what): normal_ms needs mean and sd (ms, sd >= 0)")
             }
-            return .normal(mean: ms(m), standardDeviation: ms(sd))
+            return .normal(mean: try ms(m), standardDeviation: try ms(sd))
         case "lognormal_ms":
             let f = try YAMLFields(v, file: file, what: "\(what).lognormal_ms", allowed: ["median", "sigma"])
             guard let m = number(try f.value("median")), m > 0, let s = number(try f.value("sigma")), s >= 0 else {
                 throw InputError(file: file, line: line, "\(what): lognormal_ms needs median (ms, > 0) and sigma (>= 0)")
             }
-            return .logNormal(median: ms(m), sigma: s)
+            return .logNormal(median: try ms(m), sigma: s)
         case "empirical_ms":
             guard let xs = numbers(v), !xs.isEmpty, xs.allSatisfy({ $0 >= 0 }) else {
                 throw InputError(file: file, line: line, "\(what): empirical_ms is a non-empty list of delays in ms")
             }
-            return .empirical(xs.map(ms))
+            return .empirical(try xs.map(ms))
         default:
             throw bad
         }

@@ -66,7 +66,7 @@ public struct StageArguments: Sendable {
 
     public func integer(_ name: String) -> Int { Int(number(name)) }
 
-    public func duration(_ name: String) -> Duration { .milliseconds(rounding: number(name)) }
+    public func duration(_ name: String) -> Duration { .milliseconds(clamping: number(name)) }
 
     public func text(_ name: String) -> String {
         guard case .text(let s)? = values[name] else { preconditionFailure("parameter '\(name)' is not declared text") }
@@ -81,7 +81,7 @@ public struct StageArguments: Sendable {
     public func distribution(_ name: String) -> DelayDistribution {
         switch values[name] {
         case .distribution(let d)?: d
-        case .number(let ms)?: .fixed(.milliseconds(rounding: ms))
+        case .number(let ms)?: .fixed(.milliseconds(clamping: ms))
         default: preconditionFailure("parameter '\(name)' is not a declared distribution")
         }
     }

@@ -77,12 +77,13 @@ extension Earshot {
         var tolerance = "10%"
 
         func validate() throws {
-            if let budgetMs, budgetMs <= 0 { throw ValidationError("--budget-ms must be > 0, got \(budgetMs)") }
-            guard toleranceValue != nil else { throw ValidationError("--tolerance must be a percentage like 10%, got \(tolerance)") }
+            if let budgetMs { _ = try RunOptions.budget(milliseconds: budgetMs) }
+            guard toleranceValue != nil else { throw ValidationError("--tolerance must be a percentage from 0% to 1000%, like 10%, got \(tolerance)") }
         }
 
         var toleranceValue: Double? {
-            Double(tolerance.hasSuffix("%") ? String(tolerance.dropLast()) : tolerance).flatMap { $0 >= 0 ? $0 : nil }
+            // Beyond 1000 % a tolerance no longer gates anything, and past that the limit's arithmetic could overflow.
+            Double(tolerance.hasSuffix("%") ? String(tolerance.dropLast()) : tolerance).flatMap { (0...1000).contains($0) ? $0 : nil }
         }
 
         func run() throws {
@@ -93,7 +94,7 @@ extension Earshot {
             var gates = report.info.gates
             if budgetMs != nil || gate != nil || gates.isEmpty {
                 let p = gate ?? gates.first?.percentile ?? .p95
-                let budget = budgetMs.map { Duration.microseconds(Int64(($0 * 1000).rounded())) } ?? report.info.budget ?? Gate.defaultBudget
+                let budget = try budgetMs.map(RunOptions.budget(milliseconds:)) ?? report.info.budget ?? Gate.defaultBudget
                 gates = [Gate(.voiceToVoice, p, budget: budget)]
             }
             report = report.gated(by: gates, regressions: regressions)

@@ -55,7 +55,7 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         guard sessions > 0 else { throw ValidationError("--sessions must be at least 1, got \(sessions)") }
-        guard budgetMs > 0 else { throw ValidationError("--budget-ms must be > 0, got \(budgetMs)") }
+        _ = try Self.budget(milliseconds: budgetMs)
         _ = try shardSpec()
     }
 
@@ -69,7 +69,15 @@ struct RunOptions: ParsableArguments {
         return (i - 1, n)
     }
 
-    var gates: [Gate] {
-        [Gate(.voiceToVoice, gate, budget: .microseconds(Int64((budgetMs * 1000).rounded())))]
+    var budget: Duration { (try? Self.budget(milliseconds: budgetMs)) ?? Gate.defaultBudget }
+
+    var gates: [Gate] { [Gate(.voiceToVoice, gate, budget: budget)] }
+
+    /// `--budget-ms` as a duration: positive and within `InputLimits`, or a usage error (exit 2).
+    static func budget(milliseconds ms: Double) throws -> Duration {
+        guard ms > 0, let d = Duration.milliseconds(checked: ms) else {
+            throw ValidationError("--budget-ms must be > 0 and at most \(Int(InputLimits.longestMilliseconds)) (one day), got \(ms)")
+        }
+        return d
     }
 }

@@ -53,7 +53,7 @@ struct Runner {
         if let shard = options.shard { parameters["shard"] = shard }
         if let network = options.network { parameters["network"] = network }
         let info = RunInfo(runID: "earshot-seed\(options.seed)", configuration: configuration,
-                           budget: .microseconds(Int64((options.budgetMs * 1000).rounded())), gates: options.gates,
+                           budget: options.budget, gates: options.gates,
                            parameters: parameters, versions: ["earshot": Earshot.version])
         let report = RunReport(info: info, runs: results)
         let out = URL(fileURLWithPath: options.out ?? "Reports/runs/\(Self.timestamp())", isDirectory: true)

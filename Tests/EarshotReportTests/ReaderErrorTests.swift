@@ -84,7 +84,7 @@ import Testing
             }
         }
         #expect(e.line == 4)
-        #expect(e.message == "user_end_ms: expected milliseconds like 12.345, got \"4 s\"")
+        #expect(e.message == "user_end_ms: expected milliseconds like 12.345, within ±86400000, got \"4 s\"")
     }
 
     @Test func wrongFieldCount() throws {
