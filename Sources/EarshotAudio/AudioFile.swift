@@ -17,18 +17,20 @@ public enum AudioFile {
     public static func read(_ url: URL) throws(AudioFileError) -> AudioChunk {
         let name = url.relativePath
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw AudioFileError(file: name, reason: .noSuchFile)
+        // Opening a FIFO blocks until a writer comes, and a device never ends: only a regular file
+        // (or a link to one) is read at all.
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw AudioFileError(file: name, reason: errno == ENOENT ? .noSuchFile : .system("cannot open (\(String(cString: strerror(errno))))"))
         }
-        guard !isDirectory.boolValue else { throw AudioFileError(file: name, reason: .notAFile) }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw AudioFileError(file: name, reason: .notAFile(Self.kind(of: status.st_mode))) }
         let handle: FileHandle
         let length: Int
         do {
             handle = try FileHandle(forReadingFrom: url)
             length = Int(try handle.seekToEnd())
         } catch {
-            throw AudioFileError(file: name, reason: .system("cannot open (\(describe(error)))"))
+            throw AudioFileError(file: name, reason: .system("cannot open (\(SystemErrorText.describe(error)))"))
         }
         defer { try? handle.close() }
         guard length > 0 else { throw AudioFileError(file: name, reason: .empty) }
@@ -75,7 +77,7 @@ public enum AudioFile {
         do {
             try Data(encoded).write(to: url, options: .atomic)
         } catch {
-            throw AudioFileError(file: name, reason: .system("cannot write (\(describe(error)))"))
+            throw AudioFileError(file: name, reason: .system("cannot write (\(SystemErrorText.describe(error)))"))
         }
     }
 
@@ -198,7 +200,22 @@ public enum AudioFile {
         if let declared, framesRead < declared {
             throw AudioFileError(file: name, reason: .truncated("header declares \(declared) frames, file holds \(framesRead)"))
         }
+        // A NaN or an infinity has no level: measured, it would silence or saturate the turn without a word.
+        if kind == .float, let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            let frame = bad / channels
+            throw AudioFileError(file: name, reason: .nonFinite(isNaN: samples[bad].isNaN, seconds: Double(frame) / Double(sampleRate)))
+        }
         return AudioChunk(samples: samples, sampleRate: sampleRate, channels: channels)
+    }
+
+    private static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR, S_IFBLK: "a device"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
     }
 
     /// libsndfile's messages end with a full stop and some start with "Error : ", both of which
@@ -210,13 +227,6 @@ public enum AudioFile {
         return text
     }
 
-    private static func describe(_ error: any Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        return (error as NSError).localizedDescription
-    }
 }
 
 extension AudioFileFormat {

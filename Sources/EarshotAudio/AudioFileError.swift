@@ -1,11 +1,15 @@
 import EarshotCore
+import Foundation
 
 /// A WAV/FLAC file that cannot be read or written. One line, file first:
 /// `AudioFixtures/x.wav: truncated (data chunk declares 2000 bytes, file holds 777)`.
 public struct AudioFileError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Reason: Equatable, Sendable, CustomStringConvertible {
         case noSuchFile
-        case notAFile
+        /// A folder, FIFO, device or socket: what it is.
+        case notAFile(String)
+        /// A NaN or infinite sample (float files): its value and where.
+        case nonFinite(isNaN: Bool, seconds: Double)
         case empty
         /// libsndfile does not recognise the contents (a text file named .wav).
         case notAudio(library: String)
@@ -21,7 +25,9 @@ public struct AudioFileError: Error, Equatable, Sendable, CustomStringConvertibl
         public var description: String {
             switch self {
             case .noSuchFile: "no such file"
-            case .notAFile: "not a regular file"
+            case let .notAFile(what): "\(what), not an audio file"
+        case let .nonFinite(isNaN, seconds):
+            "holds \(isNaN ? "a NaN" : "an infinite") sample at \(String(format: "%.3f", seconds)) s; audio must be finite"
             case .empty: "file is empty"
             case let .notAudio(library): "not an audio file (libsndfile: \(library))"
             case let .truncated(detail): "truncated (\(detail))"

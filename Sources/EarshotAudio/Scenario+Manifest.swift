@@ -85,8 +85,7 @@ extension Scenario {
     private static func utterance(_ audio: Located<String>, manifest: ScenarioManifest,
                                   fixturesRoot: URL) throws -> AudioChunk {
         let url = fixturesRoot.appendingPathComponent(audio.value)
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue else {
+        guard FileManager.default.fileExists(atPath: url.path) else {
             throw InputError(file: manifest.file, line: audio.line,
                              "audio file '\(audio.value)' not found in \(displayPath(fixturesRoot))")
         }

@@ -111,8 +111,12 @@ public struct YAMLFields {
             case let .duplicatedKeysInMapping(duplicates, context):
                 let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
                 throw InputError(file: file, line: context.mark.line, "duplicate key \(keys)")
+            case let .reader(problem, offset, value, _):
+                // The reader stops on bytes YAML forbids (a binary file): say which, on one line.
+                let at = offset.map { " at byte \($0)" } ?? ""
+                throw InputError(file: file, "not valid YAML: \(problem) (0x\(String(value, radix: 16))\(at))")
             default:
-                throw InputError(file: file, "not valid YAML: \(error)")
+                throw InputError(file: file, "not valid YAML: \(String(describing: error).split(whereSeparator: \.isNewline).first ?? "")")
             }
         }
     }

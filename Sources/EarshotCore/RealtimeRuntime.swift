@@ -9,9 +9,11 @@ public final class RealtimeRuntime {
     let scenarios: [Scenario]
     let configuration: RunConfiguration
     let executorCount: Int
+    let stop: RunStop?
 
     public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
-                executors: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                executors: Int = ProcessInfo.processInfo.activeProcessorCount, stop: RunStop? = nil) {
+        self.stop = stop
         precondition(!scenarios.isEmpty, "a run needs at least one scenario")
         self.pipeline = pipeline
         self.scenarios = scenarios
@@ -61,9 +63,21 @@ public final class RealtimeRuntime {
         pacer.resume()
 
         let limit = start + Int64(slotCount) * 1_000_000 + horizon + configuration.drainTimeout.nanoseconds
-        if control.done.wait(timeout: MonotonicClock.deadline(limit)) == .timedOut {
-            control.cancelled.store(true, ordering: .relaxed)
-            _ = control.done.wait(timeout: .now() + .seconds(5))
+        // Woken every 50 ms to look for a stop; the wait itself costs nothing.
+        var stoppedAt: Int64?
+        while control.done.wait(timeout: MonotonicClock.deadline(min(limit, MonotonicClock.now() + 50_000_000))) == .timedOut {
+            if stop?.isRequested == true {
+                stoppedAt = MonotonicClock.now()
+                control.cancelled.store(true, ordering: .relaxed)
+                // Work already running ends before results are read: every session queue targets an executor.
+                for queue in pool.queues { queue.sync {} }
+                break
+            }
+            if MonotonicClock.now() >= limit {
+                control.cancelled.store(true, ordering: .relaxed)
+                _ = control.done.wait(timeout: .now() + .seconds(5))
+                break
+            }
         }
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
@@ -73,12 +87,17 @@ public final class RealtimeRuntime {
         var stats = HarnessStats()
         pacer.queue.sync { stats.merge(pacer.stats) }
         for session in sessions {
-            let r = pacer.queue.sync { session.results() }
+            var r = pacer.queue.sync { session.results() }
+            if let stoppedAt {
+                let finished = session.ledger.pointee.turnsFinished(by: .nanoseconds(stoppedAt - session.t0))
+                r.turns.removeAll { !finished.contains($0.turn) }
+                r.stages.removeAll { !finished.contains($0.turn) }
+            }
             turns += r.turns
             stages += r.stages
         }
         for e in pool.queues.indices { pool.queues[e].sync { stats.merge(pool.stats[e].value) } }
         stats.wall = ContinuousClock.now - wallStart
-        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats)
+        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: stoppedAt != nil)
     }
 }

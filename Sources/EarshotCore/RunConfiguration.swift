@@ -47,11 +47,14 @@ public struct RunResult: Sendable {
     public var turns: [TurnResult]
     public var stages: [StageTurnResult]
     public var harness: HarnessStats
+    /// Stopped early by a `RunStop`: the turns are those that had finished, not the whole run.
+    public var interrupted: Bool
 
-    public init(design: String, turns: [TurnResult], stages: [StageTurnResult], harness: HarnessStats) {
+    public init(design: String, turns: [TurnResult], stages: [StageTurnResult], harness: HarnessStats, interrupted: Bool = false) {
         self.design = design
         self.turns = turns
         self.stages = stages
         self.harness = harness
+        self.interrupted = interrupted
     }
 }

@@ -35,6 +35,20 @@ struct SessionLedger {
         return timeline.map(t, frame: k, emittedAt: sourceEmits[k] ?? timeline.due(k))
     }
 
+    /// The turns whose outcome and marks can no longer change once the session's clock has read
+    /// `elapsed`: past the response timeout after the user stopped, and past the next turn's start
+    /// (a barge-in there decides whether this turn was cut off). The last turn waits for the end
+    /// of the scenario. What a run stopped early keeps.
+    func turnsFinished(by elapsed: Duration) -> Set<Int> {
+        let turns = scenario.turns.sorted { $0.id < $1.id }
+        var finished = Set<Int>()
+        for (i, turn) in turns.enumerated() {
+            let next = i + 1 < turns.count ? turns[i + 1].speechStart : timeline.duration
+            if elapsed >= max(turn.speechEnd + configuration.responseTimeout, next) { finished.insert(turn.id) }
+        }
+        return finished
+    }
+
     func results(records: [(stage: String, record: StageRecord)]) -> (turns: [TurnResult], stages: [StageTurnResult]) {
         let turns = scenario.turns.sorted { $0.id < $1.id }
         var out: [TurnResult] = []

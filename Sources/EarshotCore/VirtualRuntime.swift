@@ -21,11 +21,12 @@ public final class VirtualRuntime: Sendable {
     let workers: Int
     let batchSize: Int
     let progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    let stop: RunStop?
 
     /// `progress` hears, from a worker thread, how many sessions are done of how many, after each batch.
     public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 8,
-                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) {
+                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil, stop: RunStop? = nil) {
         precondition(!scenarios.isEmpty, "a run needs at least one scenario")
         self.pipeline = pipeline
         self.scenarios = scenarios
@@ -33,6 +34,7 @@ public final class VirtualRuntime: Sendable {
         self.workers = max(1, workers)
         self.batchSize = max(1, batchSize)
         self.progress = progress
+        self.stop = stop
     }
 
     /// Runs every session to the end and returns what was measured. Throws if a stage cannot be made.
@@ -50,7 +52,9 @@ public final class VirtualRuntime: Sendable {
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in
-            while failure.withLock({ $0 == nil }) {
+            // Batches are taken in order and every one taken runs to its end, so a stop leaves
+            // the first k batches done: whole sessions, in session order.
+            while failure.withLock({ $0 == nil }), !(stop?.isRequested ?? false) {
                 let b = next.add(1, ordering: .relaxed).oldValue
                 guard b < batches.count else { return }
                 do {
@@ -72,6 +76,7 @@ public final class VirtualRuntime: Sendable {
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
         var stats = HarnessStats()
+        let interrupted = outputs.withLock { $0.count } < batches.count
         outputs.withLock { outputs in
             for b in batches.indices {
                 guard let output = outputs.removeValue(forKey: b) else { continue }
@@ -81,7 +86,7 @@ public final class VirtualRuntime: Sendable {
             }
         }
         stats.wall = ContinuousClock.now - wallStart
-        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats)
+        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: interrupted)
     }
 }
 

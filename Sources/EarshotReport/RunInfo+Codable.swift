@@ -8,7 +8,7 @@ extension RunInfo: Codable {
         case startedAt = "started_at"
         case seed, configuration
         case budgetMs = "budget_ms"
-        case gates, designs, scenarios, parameters, versions, machine, harness, shards
+        case gates, designs, scenarios, parameters, versions, machine, harness, shards, interrupted
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +40,7 @@ extension RunInfo: Codable {
         machine = try c.decodeIfPresent(Machine.self, forKey: .machine)
         harness = try c.decodeIfPresent([String: Harness].self, forKey: .harness) ?? [:]
         shards = try c.decodeIfPresent([Shard].self, forKey: .shards) ?? []
+        interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +59,7 @@ extension RunInfo: Codable {
         try c.encodeIfPresent(machine, forKey: .machine)
         try c.encode(harness, forKey: .harness)
         if !shards.isEmpty { try c.encode(shards, forKey: .shards) }
+        if interrupted { try c.encode(true, forKey: .interrupted) }
     }
 
     /// `run.json`'s bytes: keys sorted, indented, so two of them diff well.

@@ -26,6 +26,8 @@ public struct RunInfo: Sendable, Equatable {
     public var harness: [String: Harness] = [:]
     /// The shards a merged run came from, in merge order; empty for a run made in one go.
     public var shards: [Shard] = []
+    /// Stopped early (SIGINT, SIGTERM): the tables hold only what had finished. Written only when true.
+    public var interrupted = false
 
     public init(runID: String, configuration: RunConfiguration? = nil, budget: Duration? = Gate.defaultBudget,
                 gates: [Gate] = [], parameters: [String: String] = [:], versions: [String: String] = [:],

@@ -50,7 +50,11 @@ extension Earshot {
             let path = fixtures.url.appendingPathComponent(utterance)
             let speech: AudioChunk
             do {
-                speech = try Resampler.resample(try AudioFile.read(path), to: rate)
+                let audio = try AudioFile.read(path)
+                guard audio.channels == 1 else {
+                    throw InputError(file: utterance, "\(audio.channels) channels; the codec check takes a mono utterance")
+                }
+                speech = try Resampler.resample(audio, to: rate)
             } catch let error as AudioFileError {
                 throw InputError(error.description)
             }

@@ -24,8 +24,13 @@ struct Runner {
         let count = configuration.sessions(scenarioCount: scenarios.count).count
         guard count > 0 else { throw InputError("shard \(options.shard ?? "") has no sessions (\(scenarios.count * options.sessions) in all)") }
 
+        let out = URL(fileURLWithPath: options.out ?? "Reports/runs/\(Self.timestamp())", isDirectory: true)
+        try checkOutputs(out)
+
+        let interruption = Interruption()
+        defer { interruption.end() }
         var results: [RunResult] = []
-        for file in files {
+        for file in files where !interruption.stop.isRequested {
             if options.mode == .realtime {
                 let seconds = scenarios.map(\.audio.duration.milliseconds).max()! / 1000
                 progress("\(file.pipeline.name): \(count) session(s) in real time, about \(Int(seconds.rounded(.up))) s")
@@ -34,8 +39,10 @@ struct Runner {
             do {
                 result = switch options.mode {
                 case .virtual: try VirtualRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
-                                                  progress: options.quiet ? nil : SessionProgress(design: file.pipeline.name).report).run()
-                case .realtime: try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration).run()
+                                                  progress: options.quiet ? nil : SessionProgress(design: file.pipeline.name).report,
+                                                  stop: interruption.stop).run()
+                case .realtime: try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
+                                                    stop: interruption.stop).run()
                 }
             } catch let error as InputError {
                 throw error
@@ -52,15 +59,28 @@ struct Runner {
                           "scenarios": scenarios.map(\.name).joined(separator: ",")]
         if let shard = options.shard { parameters["shard"] = shard }
         if let network = options.network { parameters["network"] = network }
-        let info = RunInfo(runID: "earshot-seed\(options.seed)", configuration: configuration,
+        var info = RunInfo(runID: "earshot-seed\(options.seed)", configuration: configuration,
                            budget: options.budget, gates: options.gates,
                            parameters: parameters, versions: ["earshot": Earshot.version])
+        info.interrupted = interruption.stop.isRequested
         let report = RunReport(info: info, runs: results)
-        let out = URL(fileURLWithPath: options.out ?? "Reports/runs/\(Self.timestamp())", isDirectory: true)
         try write(report, to: out)
         if !options.quiet { try TerminalReportWriter().write(report) } else { print(TerminalReportWriter.verdict(report)) }
+        if let signal = interruption.signal {
+            FileHandle.standardError.write(Data("earshot: interrupted by \(interruption.name): wrote the \(report.turns.count) turns that had finished to \(out.relativePath)/\n".utf8))
+            throw ExitCode(128 + signal)
+        }
         FileHandle.standardError.write(Data("earshot: wrote \(out.relativePath)/\n".utf8))
         if report.exit != .success { throw ExitCode(report.exit.rawValue) }
+    }
+
+    /// Every place the run will write, tried before it starts: a run of an hour must not end in
+    /// "cannot write".
+    func checkOutputs(_ out: URL) throws {
+        try OutputFile.checkFolder(out, option: "--out")
+        for (path, option) in [(options.junit, "--junit"), (options.markdown, "--markdown"), (options.html, "--html")] {
+            if let path { try OutputFile.checkFile(URL(fileURLWithPath: path), option: option) }
+        }
     }
 
     func write(_ report: RunReport, to out: URL) throws {

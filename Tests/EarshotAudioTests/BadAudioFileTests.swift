@@ -83,7 +83,7 @@ import Testing
 
     @Test func directoryIsNotAFile() throws {
         let error = #expect(throws: AudioFileError.self) { try AudioFile.read(directory) }
-        #expect(error?.reason == .notAFile)
+        #expect(error?.reason == .notAFile("a folder"))
     }
 
     @Test func writingIntoAMissingDirectory() throws {
