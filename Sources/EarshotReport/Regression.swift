@@ -28,6 +28,24 @@ public struct Regression: Sendable, Equatable {
                   metrics: metrics, percentiles: percentiles)
     }
 
+    /// Refuses a baseline that cannot judge `summary`: one without a row, or without a value at a
+    /// compared percentile, for a design and metric the run measured. A gate that cannot compare
+    /// must not pass. `file` names the baseline in the message.
+    public func checkCovers(_ summary: Summary, file: String) throws {
+        guard !baseline.rows.isEmpty else { throw InputError(file: file, "the baseline holds no rows: write one from a run's summary.csv") }
+        for design in summary.designs {
+            for metric in metrics where summary[design, metric] != nil {
+                guard let row = baseline[design, metric] else {
+                    let known = baseline.designs.joined(separator: ", ")
+                    throw InputError(file: file, "no \(metric.name) row for design \(design) (the baseline has: \(known)); refresh the baseline or run the designs it has")
+                }
+                for p in percentiles where row.value(at: p) == nil {
+                    throw InputError(file: file, "design \(design) \(metric.name) has no \(p.rawValue): the baseline cannot judge it")
+                }
+            }
+        }
+    }
+
     /// A design or metric the baseline lacks passes with no limit (a new design is not a regression);
     /// one the run lacks, or has no values for, fails.
     func evaluate(_ summary: Summary) -> [GateResult] {

@@ -19,12 +19,23 @@ public enum ReportReader {
             .rows.map(TurnRow.init(record:))
         let stages = try table(directory.appendingPathComponent(ReportSchema.stagesFile), ReportSchema.stageColumns)
             .rows.map(StageRow.init(record:))
+        if let rows = info.rows {
+            for (file, want, got) in [(ReportSchema.turnsFile, rows.turns, turns.count), (ReportSchema.stagesFile, rows.stages, stages.count)] where want != got {
+                throw InputError(file: directory.appendingPathComponent(file).relativePath,
+                                 "holds \(got) rows but run.json says \(want): the table is cut short or was edited")
+            }
+        }
         return RunReport(info: info, turns: turns, stages: stages, regressions: regressions)
     }
 
     /// A `summary.csv`, e.g. a committed baseline.
     public static func readSummary(_ file: URL) throws -> Summary {
-        Summary(rows: try table(file, ReportSchema.summaryColumns).rows.map(SummaryRow.init(record:)))
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
+            throw InputError(file: file.relativePath, "no such file: expected a summary.csv (a baseline, or a run's own)")
+        }
+        if isDirectory.boolValue { throw InputError(file: file.relativePath, "a folder: expected a summary.csv file") }
+        return Summary(rows: try table(file, ReportSchema.summaryColumns).rows.map(SummaryRow.init(record:)))
     }
 
     /// A `run.json`, checked for its schema version before anything else in it.

@@ -8,7 +8,7 @@ extension RunInfo: Codable {
         case startedAt = "started_at"
         case seed, configuration
         case budgetMs = "budget_ms"
-        case gates, designs, scenarios, parameters, versions, machine, harness, shards, interrupted
+        case gates, designs, scenarios, parameters, versions, machine, harness, shards, interrupted, rows, pipelines
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,6 +41,8 @@ extension RunInfo: Codable {
         harness = try c.decodeIfPresent([String: Harness].self, forKey: .harness) ?? [:]
         shards = try c.decodeIfPresent([Shard].self, forKey: .shards) ?? []
         interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
+        rows = try c.decodeIfPresent(Rows.self, forKey: .rows)
+        pipelines = try c.decodeIfPresent([String: String].self, forKey: .pipelines) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -60,6 +62,8 @@ extension RunInfo: Codable {
         try c.encode(harness, forKey: .harness)
         if !shards.isEmpty { try c.encode(shards, forKey: .shards) }
         if interrupted { try c.encode(true, forKey: .interrupted) }
+        try c.encodeIfPresent(rows, forKey: .rows)
+        if !pipelines.isEmpty { try c.encode(pipelines, forKey: .pipelines) }
     }
 
     /// `run.json`'s bytes: keys sorted, indented, so two of them diff well.

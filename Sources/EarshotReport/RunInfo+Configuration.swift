@@ -6,6 +6,8 @@ extension RunInfo {
         public var frameMs: Double
         public var sessionsPerScenario: Int
         public var firstSession: Int
+        /// Sessions from `firstSession` this run (a shard) ran; nil when it ran them all.
+        public var sessionCount: Int?
         public var silenceThresholdDBFS: Double
         public var responseTimeoutMs: Double
         public var drainTimeoutMs: Double
@@ -17,6 +19,7 @@ extension RunInfo {
             case frameMs = "frame_ms"
             case sessionsPerScenario = "sessions_per_scenario"
             case firstSession = "first_session"
+            case sessionCount = "session_count"
             case silenceThresholdDBFS = "silence_threshold_dbfs"
             case responseTimeoutMs = "response_timeout_ms"
             case drainTimeoutMs = "drain_timeout_ms"
@@ -29,6 +32,7 @@ extension RunInfo {
             frameMs = Summary.milliseconds(c.frameDuration)
             sessionsPerScenario = c.sessionsPerScenario
             firstSession = c.firstSession
+            sessionCount = c.sessionCount
             silenceThresholdDBFS = c.silenceThresholdDBFS
             responseTimeoutMs = Summary.milliseconds(c.responseTimeout)
             drainTimeoutMs = Summary.milliseconds(c.drainTimeout)
@@ -46,6 +50,7 @@ extension RunInfo {
             }
             if sessionsPerScenario < 1 { return "sessions_per_scenario must be at least 1, got \(sessionsPerScenario)" }
             if firstSession < 0 { return "first_session must not be negative, got \(firstSession)" }
+            if let n = sessionCount, n < 1 { return "session_count must be at least 1, got \(n)" }
             return nil
         }
 
@@ -56,6 +61,7 @@ extension RunInfo {
             c.frameDuration = d(frameMs)
             c.sessionsPerScenario = sessionsPerScenario
             c.firstSession = firstSession
+            c.sessionCount = sessionCount
             c.seed = seed
             c.silenceThresholdDBFS = silenceThresholdDBFS
             c.responseTimeout = d(responseTimeoutMs)

@@ -28,6 +28,21 @@ public struct RunInfo: Sendable, Equatable {
     public var shards: [Shard] = []
     /// Stopped early (SIGINT, SIGTERM): the tables hold only what had finished. Written only when true.
     public var interrupted = false
+    /// How many rows turns.csv and stages.csv hold, so a table cut at a row boundary is found.
+    public var rows: Rows?
+    /// Each design's pipeline, as a digest of its file and overrides: a merge refuses one design
+    /// name run from two different pipelines.
+    public var pipelines: [String: String] = [:]
+
+    public struct Rows: Sendable, Equatable, Codable {
+        public var turns: Int
+        public var stages: Int
+
+        public init(turns: Int, stages: Int) {
+            self.turns = turns
+            self.stages = stages
+        }
+    }
 
     public init(runID: String, configuration: RunConfiguration? = nil, budget: Duration? = Gate.defaultBudget,
                 gates: [Gate] = [], parameters: [String: String] = [:], versions: [String: String] = [:],

@@ -24,6 +24,7 @@ public struct RunReport: Sendable {
         results = []
         self.info.designs = Self.unique(self.turns.map(\.design) + self.stages.map(\.design)).sorted()
         self.info.scenarios = Self.unique(self.turns.map(\.scenario)).sorted()
+        self.info.rows = RunInfo.Rows(turns: self.turns.count, stages: self.stages.count)
         evaluate(regressions: regressions)
     }
 

@@ -24,6 +24,16 @@ public struct PipelineFile: Sendable {
     public var description: String
     /// Each stage's `source:` note, by stage id, where it has one.
     public var sources: [String: String]
+    /// Names this pipeline's text and overrides (FNV-1a, 64 bits, hex): two runs of one design name
+    /// from different pipelines are told apart by it.
+    public var digest: String
+
+    static func digest(_ yaml: String, overrides: [String: String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let text = yaml + overrides.sorted { $0.key < $1.key }.map { "\u{0}\($0.key)=\($0.value)" }.joined()
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
 
     static let topKeys = ["name", "description", "stages"]
     static let entryKeys = ["stage", "id", "source"]
@@ -78,7 +88,8 @@ public struct PipelineFile: Sendable {
                 steps.append(.stage(try stage(node, file: file, registry: registry, overrides: overrides, sources: &sources)))
             }
         }
-        return PipelineFile(pipeline: Pipeline(name: name.value, steps: steps), description: description, sources: sources)
+        return PipelineFile(pipeline: Pipeline(name: name.value, steps: steps), description: description, sources: sources,
+                            digest: digest(yaml, overrides: overrides))
     }
 
     private static func stage(_ node: Node, file: String, registry: StageRegistry, overrides: [String: String],
@@ -130,11 +141,11 @@ public struct PipelineFile: Sendable {
         case .milliseconds, .number, .integer:
             guard let x = number(node) else { throw fail(p.kind == .integer ? "a whole number" : "a number") }
             if p.kind == .integer && x != x.rounded() { throw fail("a whole number") }
-            if p.kind == .integer && abs(x) > 9_007_199_254_740_992 { throw fail("a whole number within ±2^53") }
-            if p.kind == .milliseconds && Duration.milliseconds(checked: x) == nil { throw fail(InputLimits.rule) }
             if let r = p.range, !r.contains(x) {
                 throw InputError(file: file, line: line, "\(stage).\(p.name) must be within \(r.lowerBound)...\(r.upperBound), got \(x)")
             }
+            if p.kind == .integer && abs(x) > 9_007_199_254_740_992 { throw fail("a whole number within ±2^53") }
+            if p.kind == .milliseconds && Duration.milliseconds(checked: x) == nil { throw fail(InputLimits.rule) }
             return .number(x)
         case .text:
             guard let s = node.scalar?.string, !YAMLFields.isNull(node) else { throw fail("text") }

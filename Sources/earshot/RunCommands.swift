@@ -91,6 +91,7 @@ extension Earshot {
                 [try Regression(baselineFile: URL(fileURLWithPath: $0), tolerancePercent: toleranceValue!)]
             } ?? []
             var report = try ReportReader.read(URL(fileURLWithPath: folder, isDirectory: true))
+            for (regression, file) in zip(regressions, [baseline].compactMap { $0 }) { try regression.checkCovers(report.summary, file: file) }
             var gates = report.info.gates
             if budgetMs != nil || gate != nil || gates.isEmpty {
                 let p = gate ?? gates.first?.percentile ?? .p95
@@ -122,6 +123,10 @@ extension Earshot {
         }
 
         func run() throws {
+            let target = URL(fileURLWithPath: out, isDirectory: true).standardizedFileURL.resolvingSymlinksInPath().path
+            if let input = folders.first(where: { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL.resolvingSymlinksInPath().path == target }) {
+                throw InputError("--out \(out) is the input folder \(input): merge writes a new folder and never over its inputs")
+            }
             let shards = try folders.map { try ReportReader.read(URL(fileURLWithPath: $0, isDirectory: true)) }
             let merged = try RunReport.merge(shards)
             try CSVReportWriter(directory: URL(fileURLWithPath: out, isDirectory: true)).write(merged)

@@ -15,6 +15,12 @@ struct Runner {
         let scenarios = try loadScenarios()
         let overrides = options.network.map { ["network": $0] } ?? [:]
         let files = try pipelines.map { try PipelineFile.load($0, overrides: overrides) }
+        var seen: [String: String] = [:]
+        for (file, given) in zip(files, pipelines) {
+            if let other = seen.updateValue(given, forKey: file.pipeline.name) {
+                throw InputError("--pipeline \(other) and --pipeline \(given) are both named '\(file.pipeline.name)': each design needs a name of its own")
+            }
+        }
         var configuration = RunConfiguration()
         configuration.seed = options.seed
         configuration.sessionsPerScenario = options.sessions
@@ -63,6 +69,7 @@ struct Runner {
                            budget: options.budget, gates: options.gates,
                            parameters: parameters, versions: ["earshot": Earshot.version])
         info.interrupted = interruption.stop.isRequested
+        info.pipelines = Dictionary(uniqueKeysWithValues: files.map { ($0.pipeline.name, $0.digest) })
         let report = RunReport(info: info, runs: results)
         try write(report, to: out)
         if !options.quiet { try TerminalReportWriter().write(report) } else { print(TerminalReportWriter.verdict(report)) }
@@ -77,10 +84,10 @@ struct Runner {
     /// Every place the run will write, tried before it starts: a run of an hour must not end in
     /// "cannot write".
     func checkOutputs(_ out: URL) throws {
-        try OutputFile.checkFolder(out, option: "--out")
         for (path, option) in [(options.junit, "--junit"), (options.markdown, "--markdown"), (options.html, "--html")] {
             if let path { try OutputFile.checkFile(URL(fileURLWithPath: path), option: option) }
         }
+        try OutputFile.checkFolder(out, option: "--out")
     }
 
     func write(_ report: RunReport, to out: URL) throws {

@@ -13,21 +13,43 @@ enum CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Killed at the time limit: the command hung.
+        var timedOut = false
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `earshot` in `directory` (the repository root unless given); past `timeLimit` it is
+    /// killed and the result says so.
+    static func run(_ arguments: [String], in directory: URL? = nil, timeLimit: Duration = .seconds(300)) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
-        p.currentDirectoryURL = root
+        p.currentDirectoryURL = directory ?? root
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        let killed = UnsafeFlag()
+        let watchdog = DispatchWorkItem { if p.isRunning { killed.set(); p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(timeLimit.components.seconds)), execute: watchdog)
+        // Both pipes drain at once, so a command that fills one never blocks on it.
+        let group = DispatchGroup()
+        let o = UnsafeData(), e = UnsafeData()
+        DispatchQueue.global().async(group: group) { o.data = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { e.data = err.fileHandleForReading.readDataToEndOfFile() }
+        group.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        watchdog.cancel()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o.data, as: UTF8.self),
+                      stderr: String(decoding: e.data, as: UTF8.self), timedOut: killed.isSet)
+    }
+
+    /// Written by one reader thread, read after the group's wait (a happens-before edge).
+    private final class UnsafeData: @unchecked Sendable { var data = Data() }
+    private final class UnsafeFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 
     static func temporaryFolder() -> String {

@@ -6,18 +6,20 @@ import Testing
 @Suite struct MergeTests {
     static let scenarios = CSVRoundTripTests.scenarios
 
-    /// Four shards of two sessions per scenario, written, read back and merged, give exactly the
-    /// files one run of the same sixteen sessions gives.
+    /// Four shards of a run of eight sessions per scenario (four sessions each, as `--shard i/4`
+    /// makes them), written, read back and merged, give exactly the files one run of the same
+    /// sixteen sessions gives.
     @Test func fourShardsEqualOneRun() throws {
         let pipelines = [TestPipeline.pipeline(name: "cascade"),
                          TestPipeline.pipeline(name: "duplex", reply: .uniform(.milliseconds(20), .milliseconds(60)))]
         let gates = [Gate(.voiceToVoice, .p90, budget: .milliseconds(300)), Gate(.responseRate, limit: 0.9)]
 
-        func report(firstSession: Int, sessions: Int) throws -> RunReport {
+        func report(firstSession: Int, sessions: Int, count: Int? = nil) throws -> RunReport {
             var runs: [RunResult] = []
             var config = RunConfiguration()
             for p in pipelines {
-                let (r, c) = try TestPipeline.run(p, scenarios: Self.scenarios, firstSession: firstSession, sessionsPerScenario: sessions)
+                let (r, c) = try TestPipeline.run(p, scenarios: Self.scenarios, firstSession: firstSession, sessionsPerScenario: sessions,
+                                                 sessionCount: count)
                 runs.append(r)
                 config = c
             }
@@ -30,7 +32,7 @@ import Testing
         var shards: [RunReport] = []
         for i in 0..<4 {
             let dir = root.appendingPathComponent("shard-\(i)")
-            try CSVReportWriter(directory: dir).write(try report(firstSession: i * 4, sessions: 2))
+            try CSVReportWriter(directory: dir).write(try report(firstSession: i * 4, sessions: 8, count: 4))
             shards.append(try ReportReader.read(dir))
         }
         // Merge order must not matter.

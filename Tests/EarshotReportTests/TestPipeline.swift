@@ -33,11 +33,12 @@ enum TestPipeline {
     }
 
     static func run(_ pipeline: Pipeline, scenarios: [Scenario], seed: UInt64 = 7, firstSession: Int = 0,
-                    sessionsPerScenario: Int) throws -> (RunResult, RunConfiguration) {
+                    sessionsPerScenario: Int, sessionCount: Int? = nil) throws -> (RunResult, RunConfiguration) {
         var c = RunConfiguration()
         c.seed = seed
         c.firstSession = firstSession
         c.sessionsPerScenario = sessionsPerScenario
+        c.sessionCount = sessionCount
         return (try VirtualRuntime(pipeline: pipeline, scenarios: scenarios, configuration: c).run(), c)
     }
 }
