@@ -146,3 +146,27 @@ extension HTTPLLMStageTests {
         #expect(h.failures[1]?.reason == "HTTP 404 (POST /v1/chat/completions)")
     }
 }
+
+extension HTTPLLMStageTests {
+    /// URLSession on Linux leaves proxies to libcurl, which reads http_proxy (and https_proxy,
+    /// no_proxy) itself: the request for a host that does not resolve reaches the proxy whole.
+    @Test func httpProxyFromTheEnvironmentIsHonoured() throws {
+        let proxy = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Via", " proxy"], first: .zero)])
+        defer { proxy.stop() }
+        let saved = ["http_proxy", "no_proxy", "NO_PROXY"].map { ($0, ProcessInfo.processInfo.environment[$0]) }
+        defer { for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } } }
+        setenv("http_proxy", proxy.baseURL, 1)
+        unsetenv("no_proxy")
+        unsetenv("NO_PROXY")
+        var configuration = Self.configuration(proxy)
+        configuration.baseURL = "http://llm.example.invalid:8000/v1"
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        Self.drain(h)
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        #expect(h.failures.isEmpty, "\(h.failures)")
+        #expect(h.emitted.compactMap(\.text?.text).joined() == "Via proxy")
+        #expect(proxy.requests.map(\.target) == ["http://llm.example.invalid:8000/v1/chat/completions"])
+        #expect(proxy.openings.map(\.target) == ["http://llm.example.invalid:8000/v1/models"])
+    }
+}

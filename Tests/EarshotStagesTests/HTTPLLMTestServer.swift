@@ -185,7 +185,7 @@ final class HTTPLLMTestServer: @unchecked Sendable {
 
     /// Whether the connection may carry another request.
     private func respond(to request: Request, on client: Int32) -> Bool {
-        if request.head.hasPrefix("GET ") && request.target.hasPrefix("/v1/models") {
+        if request.head.hasPrefix("GET ") && request.target.contains("/v1/models") {
             lock.lock()
             opened.append(request)
             lock.unlock()
