@@ -104,9 +104,9 @@ final class HTTPStreamSession: NSObject, URLSessionDataDelegate, @unchecked Send
             // Declined: the redirect itself becomes the response, and the stage reports it.
             return completionHandler(nil)
         }
+        // Declined too, but the redirect's own ending now reaches no one, and its connection stays open for the next.
         routes.withLock { _ = $0.removeValue(forKey: task.taskIdentifier) }
         completionHandler(nil)
-        task.cancel()
         var again = stream.request
         again.url = to
         send(again, for: stream)

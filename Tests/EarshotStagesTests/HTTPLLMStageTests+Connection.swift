@@ -84,6 +84,8 @@ extension HTTPLLMStageTests {
         #expect(!requests[0].body.isEmpty && requests[1].body == requests[0].body)
         #expect(requests[1].header("Authorization") == "Bearer \(Self.key)")
         #expect(requests[1].header("Content-Type") == "application/json")
+        // The redirect's own response ended cleanly, so its connection carries the request again.
+        #expect(server.connections == 1)
     }
 
     /// Another host might be anyone: the key is not sent there, and the turn says where the server pointed.

@@ -123,7 +123,7 @@ struct HTTPLLMStageTests {
     /// land where they land with `llm-scripted` (same cascade, same turns, run just before).
     @Test func aSlowServerLeavesTheSegmentsBeforeTheLLMAloneInRealTime() throws {
         let scenario = EngineTestSupport.voiced(totalMs: 6_000, turns: [[500..<1_500], [3_500..<4_500]])
-        // One session: the test server answers one connection at a time.
+        // One session, so the server answers its requests in turn order.
         var configuration = RunConfiguration()
         configuration.drainTimeout = .seconds(3)
         let front = try EngineTestSupport.pipeline("front", """
