@@ -5,7 +5,8 @@ extension BuiltInStages {
         name: "llm-openai", role: .llm,
         summary: "An OpenAI-compatible streaming chat endpoint (vLLM, llama.cpp server, Ollama, a hosted API); time to first token from the SSE stream, measured.",
         parameters: [
-            StageParameter("base_url", .text, help: "The server's root, e.g. http://127.0.0.1:8000; the stage POSTs to {base_url}/v1/chat/completions."),
+            StageParameter("base_url", .text,
+                           help: "The server's root or its /v1, e.g. http://127.0.0.1:8000 or https://api.openai.com/v1; the stage POSTs to .../v1/chat/completions. No user:password@ in it: the key goes in api_key_env. http_proxy, https_proxy and no_proxy in the environment are honoured."),
             StageParameter("model", .text, default: .text("gpt-4o-mini"), help: "The model name the server expects."),
             StageParameter("api_key_env", .text, default: .text("OPENAI_API_KEY"),
                            help: "Name of the environment variable holding the API key (sent as a Bearer token; unset sends none)."),
@@ -13,8 +14,16 @@ extension BuiltInStages {
                            default: .text("You are a helpful voice assistant. Answer in one or two short spoken sentences."),
                            help: "The system message that opens every request."),
             StageParameter("timeout_ms", .milliseconds, default: .number(10_000), range: 1...600_000,
-                           help: "Longest wait for the response to start or for the stream to go on; past it the turn fails."),
+                           help: "Idle limit: longest wait for the response to start or for the stream to go on; past it the turn fails."),
+            StageParameter("total_timeout_ms", .milliseconds, default: .number(60_000), range: 1...3_600_000,
+                           help: "Longest a whole reply may take, however steadily it trickles; past it the turn fails."),
             StageParameter("max_tokens", .integer, default: .number(200), range: 1...100_000, help: "Longest reply, in tokens."),
+            StageParameter("headers", .map, default: .map([]),
+                           help: "Headers added to every request, e.g. {api-key: $AZURE_OPENAI_KEY}; $NAME or ${NAME} in a value reads that environment variable when the stage is made ($$ is a $), and an unset one stops the run."),
+            StageParameter("query", .map, default: .map([]),
+                           help: "Query parameters added to every request, e.g. {api-version: 2024-10-21}; values read the environment as in headers."),
+            StageParameter("preconnect", .bool, default: .bool(true),
+                           help: "Open the connection (GET /v1/models) when the session starts, so the first turn's time to first token holds no TCP or TLS handshake; connections are kept open between turns either way."),
         ]
     ) { args in
         var configuration = HTTPLLMStage.Configuration(baseURL: args.text("base_url"))
@@ -22,7 +31,11 @@ extension BuiltInStages {
         configuration.apiKeyVariable = args.text("api_key_env")
         configuration.systemPrompt = args.text("system_prompt")
         configuration.timeout = args.duration("timeout_ms")
+        configuration.totalTimeout = args.duration("total_timeout_ms")
         configuration.maxTokens = args.integer("max_tokens")
-        return HTTPLLMStage(configuration)
+        configuration.headers = args.map("headers")
+        configuration.query = args.map("query")
+        configuration.preconnect = args.bool("preconnect")
+        return try HTTPLLMStage(configuration)
     }
 }

@@ -11,13 +11,19 @@ import FoundationNetworking
 /// waiting for the server never occupies the stage's queue or its session's executor, and each
 /// token is stamped by the harness as it arrives — in real time on the wall clock; in virtual
 /// time as much run-clock time after the request as it took on the wall. An `interruption`
-/// reaching the stage meanwhile abandons the stream at once. The stall limit is a cancellable
-/// timer re-armed by every piece of the stream.
+/// reaching the stage meanwhile abandons the stream at once. Two cancellable timers bound a reply:
+/// the idle limit, re-armed by every piece of the stream, and the total limit, armed once.
+///
+/// One URLSession per stage keeps its connection open from turn to turn, and `preconnect` opens it
+/// when the session starts (a `GET /v1/models`), so no turn's time to first token holds a TCP or
+/// TLS handshake. URLSession on Linux reports no connection timings (its task metrics stay empty),
+/// so what that first request took — lookup, connect, TLS and one small round trip — is kept as
+/// `connectTime`, apart from every turn.
 ///
 /// The API key is read from the environment variable named by `apiKeyVariable` when a request is
 /// made, and is never put in a failure reason: reasons are built from the status, the server's
-/// error message and the transport error, and any copy of the key in them is redacted before
-/// anything is cut short.
+/// error message and the transport error, and any copy of the key, or of a header or query value
+/// read from the environment, is redacted before anything is cut short.
 public final class HTTPLLMStage: Stage {
     public struct Configuration: Sendable {
         public var baseURL: String
@@ -26,7 +32,15 @@ public final class HTTPLLMStage: Stage {
         public var systemPrompt = "You are a helpful voice assistant. Answer in one or two short spoken sentences."
         /// Longest wait for the response to start and between two pieces of the stream.
         public var timeout: Duration = .seconds(10)
+        /// Longest a whole reply may take, from the request to its end, however steadily it trickles.
+        public var totalTimeout: Duration = .seconds(60)
         public var maxTokens = 200
+        /// Added to every request (`api-key: $AZURE_KEY`); `$NAME` and `${NAME}` read the environment.
+        public var headers: [StageArgument.Entry] = []
+        /// Added to the URL's query (`api-version: 2024-10-21`); `$NAME` and `${NAME}` read the environment.
+        public var query: [StageArgument.Entry] = []
+        /// Open the connection when the session starts rather than inside the first turn.
+        public var preconnect = true
         public init(baseURL: String) { self.baseURL = baseURL }
     }
 
@@ -34,9 +48,15 @@ public final class HTTPLLMStage: Stage {
     public let consumes: FrameKinds = [.text, .event]
     public let produces: FrameKinds = [.text, .event]
     public let configuration: Configuration
+    let endpoint: HTTPLLMEndpoint
 
     /// The session's conversation so far, as chat messages (`user`, `assistant`, alternating).
     public private(set) var history: [(role: String, content: String)] = []
+    /// Run-clock time from sending the opening request to its response's headers: the connection's
+    /// setup plus one small round trip; nil until it answered, or with `preconnect` off.
+    public private(set) var connectTime: Duration?
+    private var client: HTTPStreamSession?
+    private var opening: Opening?
     private var reply: Reply?
     private var replied = false
 
@@ -45,11 +65,13 @@ public final class HTTPLLMStage: Stage {
         let turn: Int
         let user: String
         let key: String
-        var connection: HTTPStreamConnection?
-        var inbox: StageInbox<HTTPStreamConnection.Event>?
+        var stream: HTTPStreamSession.Stream?
+        var inbox: StageInbox<HTTPStreamSession.Event>?
         var stall: Scheduled?
+        var total: Scheduled?
         var parser = ChatStreamParser()
         var status: Int?
+        var location: String?
         var body = Data()
         var text = ""
         var marked = false
@@ -62,23 +84,88 @@ public final class HTTPLLMStage: Stage {
 
         func close() {
             stall?.cancel()
-            connection?.cancel()
+            total?.cancel()
+            stream?.cancel()
             inbox?.close()
         }
     }
 
-    public init(_ configuration: Configuration) {
-        self.configuration = configuration
+    /// The request that opens the connection before the first turn.
+    private final class Opening {
+        let sent: RunTime
+        var stream: HTTPStreamSession.Stream?
+        var inbox: StageInbox<HTTPStreamSession.Event>?
+        var limit: Scheduled?
+        init(sent: RunTime) { self.sent = sent }
+
+        /// Lets the request run to its end, so its connection is kept, unless `cancelling`.
+        func close(cancelling: Bool) {
+            limit?.cancel()
+            if cancelling { stream?.cancel() }
+            inbox?.close()
+        }
     }
 
-    deinit { reply?.close() }
+    /// Throws `InputError` for a configuration no request could be made from (see `HTTPLLMEndpoint`).
+    public init(_ configuration: Configuration) throws {
+        self.configuration = configuration
+        endpoint = try HTTPLLMEndpoint(configuration)
+    }
+
+    deinit {
+        reply?.close()
+        opening?.close(cancelling: true)
+        client?.invalidate()
+    }
 
     public func started(context: StageContext) {
         history = []
+        if configuration.preconnect { open(context: context) }
     }
 
     public func finished(context: StageContext) {
         abandon(keepingTurn: true)
+        opening?.close(cancelling: true)
+        opening = nil
+        client?.invalidate()
+        client = nil
+    }
+
+    /// The stage's one session, made on first use: a stage made only to check a pipeline file opens nothing.
+    private var session: HTTPStreamSession {
+        if let client { return client }
+        let made = HTTPStreamSession()
+        client = made
+        return made
+    }
+
+    /// Sends the opening request; its answer, whatever its status, leaves a connection to reuse.
+    private func open(context: StageContext) {
+        var request = URLRequest(url: endpoint.models)
+        request.httpMethod = "GET"
+        authorize(&request, key: ProcessInfo.processInfo.environment[configuration.apiKeyVariable] ?? "")
+        let o = Opening(sent: context.now)
+        opening = o
+        let inbox = context.openInbox(of: HTTPStreamSession.Event.self) { [weak self, weak o] event in
+            guard let self, let o, self.opening === o else { return }
+            switch event {
+            case .response:
+                if self.connectTime == nil { self.connectTime = context.now - o.sent }
+            case .data:
+                break
+            case .finished:
+                o.close(cancelling: false)
+                self.opening = nil
+            }
+        }
+        o.inbox = inbox
+        // A server that never answers must not keep the session open: give up after the idle limit.
+        o.limit = context.schedule(after: configuration.timeout) { [weak self, weak o] in
+            guard let self, let o, self.opening === o else { return }
+            o.close(cancelling: true)
+            self.opening = nil
+        }
+        o.stream = session.start(request) { inbox.post($0) }
     }
 
     public func receive(_ frame: Frame, context: StageContext) throws {
@@ -110,32 +197,36 @@ public final class HTTPLLMStage: Stage {
         }
         let r = Reply(turn: turn, user: user, key: key)
         reply = r
-        let inbox = context.openInbox(of: HTTPStreamConnection.Event.self) { [weak self, weak r] event in
+        let inbox = context.openInbox(of: HTTPStreamSession.Event.self) { [weak self, weak r] event in
             guard let self, let r, self.reply === r else { return }
             self.handle(event, context: context)
         }
         r.inbox = inbox
         rearmStall(context: context)
-        r.connection = HTTPStreamConnection(request) { inbox.post($0) }
+        r.total = context.schedule(after: configuration.totalTimeout) { [self] in
+            fail("took longer than \(Int(configuration.totalTimeout.milliseconds)) ms in all (total_timeout_ms)", context: context)
+        }
+        r.stream = session.start(request) { inbox.post($0) }
     }
 
     func makeRequest(user: String, key: String) throws -> URLRequest {
-        var base = configuration.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        guard let url = URL(string: base + "/v1/chat/completions"), url.scheme == "http" || url.scheme == "https" else {
-            throw Failure("base_url \"\(configuration.baseURL)\" is not an http(s) URL")
-        }
         var messages = [ChatMessage(role: "system", content: configuration.systemPrompt)]
         messages += history.map { ChatMessage(role: $0.role, content: $0.content) }
         messages.append(ChatMessage(role: "user", content: user))
         let body = ChatRequest(model: configuration.model, stream: true, max_tokens: configuration.maxTokens, messages: messages)
-        var request = URLRequest(url: url)
+        var request = URLRequest(url: endpoint.chat)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
-        if !key.isEmpty { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        authorize(&request, key: key)
         request.httpBody = try JSONEncoder().encode(body)
         return request
+    }
+
+    /// The key as a Bearer token, then the configured headers, which may replace any of the stage's.
+    private func authorize(_ request: inout URLRequest, key: String) {
+        if !key.isEmpty { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        for header in endpoint.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
     }
 
     /// The stall limit starts again from now: no response, or nothing new, for `timeout` fails the turn.
@@ -144,27 +235,30 @@ public final class HTTPLLMStage: Stage {
         reply.stall?.cancel()
         reply.stall = context.schedule(after: configuration.timeout) { [self] in
             let ms = Int(configuration.timeout.milliseconds)
-            fail(reply.status == nil ? "timed out: no response within \(ms) ms"
-                                     : "stalled: nothing from the server for \(ms) ms", context: context)
+            fail(reply.status == nil ? "timed out: no response within \(ms) ms (timeout_ms)"
+                                     : "stalled: nothing from the server for \(ms) ms (timeout_ms)", context: context)
         }
     }
 
     /// One piece of the request's progress, on the stage's own context.
-    private func handle(_ event: HTTPStreamConnection.Event, context: StageContext) {
+    private func handle(_ event: HTTPStreamSession.Event, context: StageContext) {
         guard let reply else { return }
         switch event {
-        case .response(let status):
+        case .response(let status, let location):
             reply.status = status
+            reply.location = location
             rearmStall(context: context)
         case .finished(let error):
             if let error { return fail("request failed: \(error)", context: context) }
-            if let status = reply.status, status >= 400 { return fail(Self.httpFailure(status, body: reply.body, key: reply.key), context: context) }
+            if let status = reply.status, status >= 300 {
+                return fail(failure(status, body: reply.body, location: reply.location), context: context)
+            }
             // Some servers close without [DONE]; a clean close still ends the reply.
             context.emit(.text(TextChunk("", isFinal: true)), turn: reply.turn)
             complete()
         case .data(let data):
             rearmStall(context: context)
-            if let status = reply.status, status >= 400 { return reply.body.append(data) }
+            if let status = reply.status, status >= 300 { return reply.body.append(data) }
             let items: [ChatStreamParser.Item]
             do {
                 items = try reply.parser.feed(data)
@@ -204,7 +298,7 @@ public final class HTTPLLMStage: Stage {
         history += [("user", reply.user)]
         if !reply.text.isEmpty { history += [("assistant", reply.text)] }
         self.reply = nil
-        context.fail(turn: reply.turn, reason: Self.redacting(reply.key, in: reason))
+        context.fail(turn: reply.turn, reason: Self.redacting([reply.key] + endpoint.secrets, in: reason))
     }
 
     /// Stops the reply in flight; what was said of it stays in the history unless its turn is being redone.
@@ -218,18 +312,31 @@ public final class HTTPLLMStage: Stage {
         self.reply = nil
     }
 
-    static func redacting(_ key: String, in text: String) -> String {
-        key.isEmpty ? text : text.replacingOccurrences(of: key, with: "[redacted]")
+    static func redacting(_ secrets: [String], in text: String) -> String {
+        secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+            .reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
     }
 
-    /// The reason for an error status: the server's message, or the start of its body — with the key
-    /// redacted before the body is cut, so no part of a key can survive the cut.
-    static func httpFailure(_ status: Int, body: Data, key: String) -> String {
+    /// The reason for a status the stage does not stream from: a redirect it did not follow, or an error.
+    private func failure(_ status: Int, body: Data, location: String?) -> String {
+        if status < 400 {
+            let to = location.map { " to \(HTTPLLMEndpoint.redacted($0))" } ?? ""
+            return "HTTP \(status): redirected\(to), not followed (only a 307 or 308 on the same host keeps the request); "
+                + "set base_url to where the server points"
+        }
+        let reason = Self.httpFailure(status, body: body, secrets: [reply?.key ?? ""] + endpoint.secrets)
+        // A bare 404 is most often a wrong base_url: say where the request went.
+        return status == 404 ? reason + " (POST \(endpoint.chat.path))" : reason
+    }
+
+    /// The reason for an error status: the server's message, or the start of its body — with the
+    /// secrets redacted before the body is cut, so no part of one can survive the cut.
+    static func httpFailure(_ status: Int, body: Data, secrets: [String]) -> String {
         if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
            let message = ChatStreamParser.errorMessage(object) {
-            return "HTTP \(status): \(redacting(key, in: message))"
+            return "HTTP \(status): \(redacting(secrets, in: message))"
         }
-        let whole = redacting(key, in: String(decoding: body, as: UTF8.self))
+        let whole = redacting(secrets, in: String(decoding: body, as: UTF8.self))
         let text = String(whole.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(text)"
     }
@@ -244,10 +351,5 @@ public final class HTTPLLMStage: Stage {
         var stream: Bool
         var max_tokens: Int
         var messages: [ChatMessage]
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 }

@@ -158,6 +158,19 @@ public struct PipelineFile: Sendable {
             return .bool(b)
         case .distribution:
             return .distribution(try distribution(node, line: line, file: file, what: "\(stage).\(p.name)"))
+        case .map:
+            if YAMLFields.isNull(node) { return .map([]) }
+            guard let mapping = node.mapping else { throw fail("a mapping of names to text, e.g. {NAME: VALUE}") }
+            return .map(try mapping.map { key, value in
+                guard let name = key.scalar?.string, !YAMLFields.isNull(key) else {
+                    throw InputError(file: file, line: key.mark?.line ?? line, "\(stage).\(p.name): each name must be text, got \(YAMLFields.describe(key))")
+                }
+                guard let text = value.scalar?.string, !YAMLFields.isNull(value) else {
+                    throw InputError(file: file, line: value.mark?.line ?? line,
+                                     "\(stage).\(p.name).\(name) must be text, got \(YAMLFields.describe(value))")
+                }
+                return StageArgument.Entry(name, text)
+            })
         }
     }
 

@@ -12,6 +12,9 @@ public struct StageParameter: Sendable {
         case bool
         /// A delay distribution (see `DelayDistribution+YAML`): a number is a fixed delay in ms.
         case distribution
+        /// A YAML mapping of names to text (`{api-key: $AZURE_KEY}`), kept in the file's order:
+        /// HTTP headers and query parameters, where the user writes names the stage cannot list.
+        case map
     }
 
     public var name: String
@@ -41,6 +44,17 @@ public enum StageArgument: Sendable, Equatable, CustomStringConvertible {
     case text(String)
     case bool(Bool)
     case distribution(DelayDistribution)
+    case map([Entry])
+
+    /// One name and its text in a `.map` argument.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     public var description: String {
         switch self {
@@ -48,6 +62,7 @@ public enum StageArgument: Sendable, Equatable, CustomStringConvertible {
         case .text(let s): s
         case .bool(let b): String(b)
         case .distribution(let d): d.description
+        case .map(let entries): "{" + entries.map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "}"
         }
     }
 }
@@ -76,6 +91,11 @@ public struct StageArguments: Sendable {
     public func bool(_ name: String) -> Bool {
         guard case .bool(let b)? = values[name] else { preconditionFailure("parameter '\(name)' is not a declared bool") }
         return b
+    }
+
+    public func map(_ name: String) -> [StageArgument.Entry] {
+        guard case .map(let entries)? = values[name] else { preconditionFailure("parameter '\(name)' is not a declared map") }
+        return entries
     }
 
     public func distribution(_ name: String) -> DelayDistribution {

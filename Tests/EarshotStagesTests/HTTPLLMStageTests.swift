@@ -11,7 +11,7 @@ struct HTTPLLMStageTests {
     static let keyVariable = "EARSHOT_TEST_LLM_KEY"
     static let key = "sk-test-9f8e7d6c5b4a"
 
-    static func stage(_ server: HTTPLLMTestServer, timeout: Duration = .seconds(2)) -> HTTPLLMStage {
+    static func configuration(_ server: HTTPLLMTestServer, timeout: Duration = .seconds(2)) -> HTTPLLMStage.Configuration {
         setenv(keyVariable, key, 1)
         var configuration = HTTPLLMStage.Configuration(baseURL: server.baseURL)
         configuration.model = "test-model"
@@ -19,7 +19,11 @@ struct HTTPLLMStageTests {
         configuration.systemPrompt = "Be brief."
         configuration.timeout = timeout
         configuration.maxTokens = 64
-        return HTTPLLMStage(configuration)
+        return configuration
+    }
+
+    static func stage(_ server: HTTPLLMTestServer, timeout: Duration = .seconds(2)) throws -> HTTPLLMStage {
+        try HTTPLLMStage(configuration(server, timeout: timeout))
     }
 
     static func final(_ text: String) -> Frame.Payload { .text(TextChunk(text, isFinal: true)) }
@@ -33,7 +37,7 @@ struct HTTPLLMStageTests {
             HTTPLLMTestServer.sse(["Fine", "."], first: .milliseconds(10)),
         ])
         defer { server.stop() }
-        let h = StageHarness(Self.stage(server))
+        let h = StageHarness(try Self.stage(server))
         try h.feed(Self.final("hi"), turn: 1)
         Self.drain(h)
         try h.feed(Self.final("how are you"), turn: 2)
@@ -80,7 +84,7 @@ struct HTTPLLMStageTests {
         let arrivals = Arrivals()
         let pipeline = Pipeline.chain("http-llm", [
             StageSpec("trigger") { FinalOnFirstFrame() },
-            StageSpec("llm-openai") { Self.stage(server) },
+            StageSpec("llm-openai") { try Self.stage(server) },
             StageSpec("recorder") { ArrivalRecorder(arrivals) },
         ])
         let scenario = Scenario(name: "one-turn", audio: .silence(.seconds(2)), turns: [
@@ -119,7 +123,7 @@ struct HTTPLLMStageTests {
     /// land where they land with `llm-scripted` (same cascade, same turns, run just before).
     @Test func aSlowServerLeavesTheSegmentsBeforeTheLLMAloneInRealTime() throws {
         let scenario = EngineTestSupport.voiced(totalMs: 6_000, turns: [[500..<1_500], [3_500..<4_500]])
-        // One session: the test server answers one connection at a time.
+        // One session, so the server answers its requests in turn order.
         var configuration = RunConfiguration()
         configuration.drainTimeout = .seconds(3)
         let front = try EngineTestSupport.pipeline("front", """
@@ -151,7 +155,7 @@ struct HTTPLLMStageTests {
         guard let reference = try segments(scripted) else { return }
         let server = try HTTPLLMTestServer((0..<2).map { _ in HTTPLLMTestServer.sse(["Sure", "."], first: .seconds(1)) })
         defer { server.stop() }
-        guard let measured = try segments([.stage(StageSpec("llm-openai") { Self.stage(server, timeout: .seconds(5)) })]) else { return }
+        guard let measured = try segments([.stage(StageSpec("llm-openai") { try Self.stage(server, timeout: .seconds(5)) })]) else { return }
         #expect(reference.count == 2 && measured.keys.sorted() == reference.keys.sorted())
         for (turn, expected) in reference {
             let got = try #require(measured[turn])
@@ -169,7 +173,7 @@ struct HTTPLLMStageTests {
             HTTPLLMTestServer.sse(["Back"], first: .zero),
         ])
         defer { server.stop() }
-        let h = StageHarness(Self.stage(server))
+        let h = StageHarness(try Self.stage(server))
         try h.feed(Self.final("hi"), turn: 1)
         Self.drain(h)
         let reason = try #require(h.failures[1]?.reason)
@@ -188,7 +192,7 @@ struct HTTPLLMStageTests {
             .init(pieces: [(.zero, "data: " + HTTPLLMTestServer.chunk("Hi") + "\n\n"), (.milliseconds(10), "data: {not json\n\n")]),
         ])
         defer { server.stop() }
-        let h = StageHarness(Self.stage(server))
+        let h = StageHarness(try Self.stage(server))
         try h.feed(Self.final("hi"), turn: 1)
         Self.drain(h)
         let reason = try #require(h.failures[1]?.reason)
@@ -203,7 +207,7 @@ struct HTTPLLMStageTests {
         stalled.hold = .seconds(2)
         let server = try HTTPLLMTestServer([stalled])
         defer { server.stop() }
-        let h = StageHarness(Self.stage(server, timeout: .milliseconds(300)))
+        let h = StageHarness(try Self.stage(server, timeout: .milliseconds(300)))
         let start = ContinuousClock.now
         try h.feed(Self.final("hi"), turn: 1)
         Self.drain(h)
@@ -218,7 +222,7 @@ struct HTTPLLMStageTests {
     @Test func aServerThatNeverAnswersTimesOut() throws {
         let server = try HTTPLLMTestServer([.init(pieces: [], hold: .seconds(2))])
         defer { server.stop() }
-        let h = StageHarness(Self.stage(server, timeout: .milliseconds(200)))
+        let h = StageHarness(try Self.stage(server, timeout: .milliseconds(200)))
         try h.feed(Self.final("hi"), turn: 1)
         Self.drain(h)
         let reason = try #require(h.failures[1]?.reason)
@@ -231,7 +235,7 @@ struct HTTPLLMStageTests {
             HTTPLLMTestServer.sse(["A", " B", " C", " D"], first: .milliseconds(5), interval: .milliseconds(400)),
         ])
         defer { server.stop() }
-        let h = StageHarness(Self.stage(server))
+        let h = StageHarness(try Self.stage(server))
         try h.feed(Self.final("hi"), turn: 1)
         // Slices run until the first token is in; then the user barges in.
         let deadline = ContinuousClock.now + .seconds(2)
@@ -249,7 +253,8 @@ struct HTTPLLMStageTests {
     @Test func isRegisteredWithItsParameters() throws {
         let descriptor = try #require(BuiltInStages.all.first { $0.name == "llm-openai" })
         #expect(descriptor.role == .llm)
-        #expect(descriptor.parameters.map(\.name) == ["base_url", "model", "api_key_env", "system_prompt", "timeout_ms", "max_tokens"])
+        #expect(descriptor.parameters.map(\.name) == ["base_url", "model", "api_key_env", "system_prompt", "timeout_ms", "total_timeout_ms",
+                                                      "max_tokens", "headers", "query", "preconnect"])
     }
 
     @Test func loadsFromAPipelineFile() throws {
@@ -259,6 +264,8 @@ struct HTTPLLMStageTests {
         let stage = try #require(try spec.make() as? HTTPLLMStage)
         #expect(stage.configuration.baseURL == "http://127.0.0.1:8000" && stage.configuration.model == "qwen")
         #expect(stage.configuration.timeout == .seconds(3) && stage.configuration.apiKeyVariable == "OPENAI_API_KEY")
+        #expect(stage.configuration.totalTimeout == .seconds(60) && stage.configuration.preconnect)
+        #expect(stage.configuration.headers.isEmpty && stage.configuration.query.isEmpty)
         #expect(stage.timing == .modelled)
     }
 

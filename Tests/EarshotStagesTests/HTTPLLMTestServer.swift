@@ -5,28 +5,39 @@ import Glibc
 import Darwin
 #endif
 
-/// A one-connection-at-a-time HTTP server on 127.0.0.1 (ephemeral port) for the `llm-openai`
-/// tests: each connection gets the next scripted response — status, then pieces of body each
-/// written after a delay — and the request it came with is recorded. It stops itself after
-/// `lifetime`, so a test that fails half-way leaves no thread behind for long.
+/// An HTTP/1.1 server on 127.0.0.1 (ephemeral port) for the `llm-openai` tests: each chat request
+/// gets the next scripted response — status, then pieces of body each written after a delay — and
+/// is recorded with the connection it came on. Connections stay open between requests (bodies are
+/// chunked), each served by a thread of its own, so a test can count the client's connections.
+/// `GET /v1/models`, what the stage opens its connection with, is answered without using the
+/// script. The server stops itself after `lifetime`, so a test that fails half-way leaves no
+/// thread behind for long.
 ///
-/// `@unchecked Sendable` because the accept thread and the test share it: the listening socket
-/// is set once in `init` and closed once (guarded by `lock`), and `requests` and `responses` are
-/// touched only while `lock` is held.
+/// `@unchecked Sendable` because the threads and the test share it: the listening socket is set
+/// once in `init` and closed once, and everything else is touched only while `lock` is held.
 final class HTTPLLMTestServer: @unchecked Sendable {
     struct Response {
         var status: Int = 200
         var contentType = "text/event-stream"
+        /// More header lines, e.g. `Location: /elsewhere`.
+        var headers: [String] = []
         /// Body pieces, each written `after` the previous one (the first after the request is read).
         var pieces: [(after: Duration, text: String)]
-        /// How long to keep the connection open after the last piece before closing it.
+        /// How long to keep the connection open after the last piece before closing it, unfinished;
+        /// zero ends the body and keeps the connection for the next request.
         var hold: Duration = .zero
+        /// After the pieces, one more byte (an SSE comment's colon) this often until the client hangs up.
+        var trickle: Duration?
     }
 
     struct Request {
         var head: String
         var body: Data
+        /// 1 for the first connection the server accepted, and so on.
+        var connection = 0
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        /// The request line's target: path and query.
+        var target: String { head.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
         func header(_ name: String) -> String? {
             for line in head.split(separator: "\r\n").dropFirst() {
                 let parts = line.split(separator: ":", maxSplits: 1)
@@ -40,9 +51,12 @@ final class HTTPLLMTestServer: @unchecked Sendable {
 
     let port: UInt16
     private let listener: Int32
+    private let end: ContinuousClock.Instant
     private let lock = NSLock()
     private var responses: [Response]
     private var recorded: [Request] = []
+    private var opened: [Request] = []
+    private var connectionCount = 0
     private var closed = false
 
     /// SSE pieces for a reply: the first token after `first`, the rest `interval` apart, then [DONE].
@@ -60,8 +74,12 @@ final class HTTPLLMTestServer: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    init(_ responses: [Response], lifetime: Duration = .seconds(8)) throws {
+    /// How long `GET /v1/models` takes to answer.
+    private let openingDelay: Duration
+
+    init(_ responses: [Response], lifetime: Duration = .seconds(8), opening openingDelay: Duration = .zero) throws {
         self.responses = responses
+        self.openingDelay = openingDelay
         // The stage hangs up mid-stream on purpose (interruption, stall); a write to it then must fail, not kill the test run.
         signal(SIGPIPE, SIG_IGN)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -82,17 +100,30 @@ final class HTTPLLMTestServer: @unchecked Sendable {
         }
         port = UInt16(bigEndian: address.sin_port)
         listener = fd
-        let end = ContinuousClock.now + lifetime
-        Thread { [self] in serve(until: end) }.start()
+        end = ContinuousClock.now + lifetime
+        Thread { [self] in serve() }.start()
     }
 
     deinit { stop() }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// The chat requests, in the order they came.
     var requests: [Request] {
         lock.lock(); defer { lock.unlock() }
         return recorded
+    }
+
+    /// The `GET /v1/models` requests that opened connections.
+    var openings: [Request] {
+        lock.lock(); defer { lock.unlock() }
+        return opened
+    }
+
+    /// Connections accepted so far.
+    var connections: Int {
+        lock.lock(); defer { lock.unlock() }
+        return connectionCount
     }
 
     func stop() {
@@ -105,53 +136,104 @@ final class HTTPLLMTestServer: @unchecked Sendable {
         return closed
     }
 
-    private func serve(until end: ContinuousClock.Instant) {
+    private var isOver: Bool { isClosed || ContinuousClock.now >= end }
+
+    private func serve() {
         defer { stop() }
-        while ContinuousClock.now < end && !isClosed {
+        while !isOver {
             var p = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 50) > 0 else { continue }
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
-            handle(client)
-            close(client)
+            lock.lock()
+            connectionCount += 1
+            let number = connectionCount
+            lock.unlock()
+            Thread { [self] in
+                serve(client, connection: number)
+                close(client)
+            }.start()
         }
     }
 
-    private func handle(_ client: Int32) {
+    /// Requests on one connection, one after another, until the client hangs up or a response ends it.
+    private func serve(_ client: Int32, connection: Int) {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var request: Request?
-        while request == nil {
-            let n = read(client, &buffer, buffer.count)
-            guard n > 0 else { return }
-            data.append(contentsOf: buffer[0..<n])
-            guard let split = data.range(of: Data("\r\n\r\n".utf8)) else { continue }
+        while !isOver {
+            guard let split = data.range(of: Data("\r\n\r\n".utf8)) else {
+                var p = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 50) > 0 else { continue }
+                let n = read(client, &buffer, buffer.count)
+                guard n > 0 else { return }
+                data.append(contentsOf: buffer[0..<n])
+                continue
+            }
             let head = String(decoding: data[..<split.lowerBound], as: UTF8.self)
-            let partial = Request(head: head, body: Data())
-            let length = Int(partial.header("Content-Length") ?? "0") ?? 0
-            let body = data[split.upperBound...]
-            if body.count >= length { request = Request(head: head, body: Data(body.prefix(length))) }
+            let length = Int(Request(head: head, body: Data()).header("Content-Length") ?? "0") ?? 0
+            guard data.count - split.upperBound >= length else {
+                let n = read(client, &buffer, buffer.count)
+                guard n > 0 else { return }
+                data.append(contentsOf: buffer[0..<n])
+                continue
+            }
+            let request = Request(head: head, body: Data(data[split.upperBound..<(split.upperBound + length)]), connection: connection)
+            data = Data(data[(split.upperBound + length)...])
+            guard respond(to: request, on: client) else { return }
+        }
+    }
+
+    /// Whether the connection may carry another request.
+    private func respond(to request: Request, on client: Int32) -> Bool {
+        if request.head.hasPrefix("GET ") && request.target.contains("/v1/models") {
+            lock.lock()
+            opened.append(request)
+            lock.unlock()
+            Thread.sleep(forTimeInterval: Double(openingDelay.nanoseconds) / 1e9)
+            let body = #"{"object":"list","data":[{"id":"test-model","object":"model"}]}"#
+            return send(client, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         }
         lock.lock()
-        recorded.append(request!)
+        recorded.append(request)
         let response = responses.isEmpty ? Response(status: 404, contentType: "text/plain", pieces: [(.zero, "no more scripted responses")])
                                          : responses.removeFirst()
         lock.unlock()
-        send(client, "HTTP/1.1 \(response.status) Scripted\r\nContent-Type: \(response.contentType)\r\nConnection: close\r\n\r\n")
+        let head = ["HTTP/1.1 \(response.status) Scripted", "Content-Type: \(response.contentType)", "Transfer-Encoding: chunked"]
+            + response.headers
+        guard send(client, head.joined(separator: "\r\n") + "\r\n\r\n") else { return false }
         for piece in response.pieces {
             Thread.sleep(forTimeInterval: Double(piece.after.nanoseconds) / 1e9)
-            send(client, piece.text)
+            guard send(client, Self.chunk(bytes: piece.text)) else { return false }
         }
-        Thread.sleep(forTimeInterval: Double(response.hold.nanoseconds) / 1e9)
+        if let trickle = response.trickle {
+            while !isOver {
+                Thread.sleep(forTimeInterval: Double(trickle.nanoseconds) / 1e9)
+                guard send(client, Self.chunk(bytes: ":")) else { return false }
+            }
+            return false
+        }
+        if response.hold > .zero {
+            Thread.sleep(forTimeInterval: Double(response.hold.nanoseconds) / 1e9)
+            return false
+        }
+        return send(client, "0\r\n\r\n")
     }
 
-    private func send(_ client: Int32, _ text: String) {
+    /// One piece of a chunked body.
+    private static func chunk(bytes text: String) -> String {
+        String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n"
+    }
+
+    /// Whether all of `text` went out.
+    @discardableResult
+    private func send(_ client: Int32, _ text: String) -> Bool {
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
-            guard n > 0 else { return }
+            guard n > 0 else { return false }
             sent += n
         }
+        return true
     }
 }

@@ -1,0 +1,174 @@
+import EarshotCore
+@testable import EarshotStages
+import Foundation
+import Testing
+
+/// `llm-openai`'s connection: kept open across turns, opened before the first, redirects that keep
+/// the request, and the total limit.
+extension HTTPLLMStageTests {
+    @Test(arguments: [true, false])
+    func oneConnectionCarriesEveryTurn(preconnect: Bool) throws {
+        let server = try HTTPLLMTestServer((0..<3).map { _ in HTTPLLMTestServer.sse(["Ok", "."], first: .milliseconds(5)) })
+        defer { server.stop() }
+        var configuration = Self.configuration(server)
+        configuration.preconnect = preconnect
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        Self.drain(h)
+        for turn in 1...3 {
+            try h.feed(Self.final("turn \(turn)"), turn: turn)
+            Self.drain(h)
+        }
+        #expect(h.failures.isEmpty)
+        #expect(h.emitted.compactMap(\.text?.text).joined() == "Ok.Ok.Ok.")
+        let requests = server.requests
+        try #require(requests.count == 3)
+        #expect(server.openings.count == (preconnect ? 1 : 0))
+        // Every request, the opening one included, came on the first connection the server accepted.
+        #expect(server.connections == 1, "\(server.connections) connections for \(requests.count) turns")
+        #expect((requests + server.openings).allSatisfy { $0.connection == 1 })
+        #expect(h.finish().isClean)
+    }
+
+    /// The opening request is answered only after `openingMs`: the stage records that as its
+    /// connection time, outside the turn, and the first turn's time to first token holds none of it.
+    @Test func theOpeningRequestIsTimedApartFromTheFirstTurn() throws {
+        let openingMs = 300, firstMs = 20
+        let server = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Hi"], first: .milliseconds(firstMs))],
+                                           opening: .milliseconds(openingMs))
+        defer { server.stop() }
+        let stage = try Self.stage(server)
+        let h = StageHarness(stage)
+        Self.drain(h)
+        let connect = try #require(stage.connectTime)
+        #expect(connect >= .milliseconds(openingMs) && connect < .milliseconds(openingMs + 1_000), "\(connect)")
+        let asked = h.now
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let first = try #require(h.marks[1]?[.llmFirstToken])
+        let ttft = (first - asked).milliseconds
+        #expect(ttft >= Double(firstMs) && ttft < Double(openingMs), "ttft \(ttft) ms")
+        #expect(server.connections == 1)
+    }
+
+    @Test func aServerThatNeverAnswersTheOpeningRequestIsLeftAfterTheIdleLimit() throws {
+        let server = try HTTPLLMTestServer([], opening: .seconds(3))
+        defer { server.stop() }
+        let stage = try Self.stage(server, timeout: .milliseconds(200))
+        let start = ContinuousClock.now
+        let h = StageHarness(stage)  // sends the opening request
+        Self.drain(h)
+        let waited = ContinuousClock.now - start
+        #expect(waited >= .milliseconds(200) && waited < .milliseconds(1_500), "\(waited)")
+        #expect(stage.connectTime == nil)
+        #expect(h.failures.isEmpty)
+        #expect(h.finish().isClean)
+    }
+
+    @Test(arguments: [307, 308])
+    func aRedirectThatKeepsTheRequestIsFollowedWithTheBody(status: Int) throws {
+        let server = try HTTPLLMTestServer([
+            .init(status: status, contentType: "text/plain", headers: ["Location: /v1/chat/completions?moved=1"], pieces: []),
+            HTTPLLMTestServer.sse(["Moved", "."], first: .milliseconds(5)),
+        ])
+        defer { server.stop() }
+        let h = StageHarness(try Self.stage(server))
+        Self.drain(h)
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        #expect(h.failures.isEmpty, "\(h.failures)")
+        #expect(h.emitted.compactMap(\.text?.text).joined() == "Moved.")
+        let requests = server.requests
+        try #require(requests.count == 2)
+        #expect(requests[0].target == "/v1/chat/completions")
+        #expect(requests[1].head.hasPrefix("POST /v1/chat/completions?moved=1 "))
+        #expect(!requests[0].body.isEmpty && requests[1].body == requests[0].body)
+        #expect(requests[1].header("Authorization") == "Bearer \(Self.key)")
+        #expect(requests[1].header("Content-Type") == "application/json")
+        // The redirect's own response ended cleanly, so its connection carries the request again.
+        #expect(server.connections == 1)
+    }
+
+    /// Another host might be anyone: the key is not sent there, and the turn says where the server pointed.
+    @Test func aRedirectToAnotherHostIsNotFollowed() throws {
+        let server = try HTTPLLMTestServer([])
+        defer { server.stop() }
+        let server2 = try HTTPLLMTestServer([
+            .init(status: 307, contentType: "text/plain",
+                  headers: ["Location: http://localhost:\(server.port)/v1/chat/completions"], pieces: []),
+        ])
+        defer { server2.stop() }
+        let h = StageHarness(try Self.stage(server2))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("HTTP 307") && reason.contains("not followed") && reason.contains("localhost:\(server.port)"), "\(reason)")
+        #expect(server.requests.isEmpty && server2.requests.count == 1)
+    }
+
+    @Test func aMovedPermanentlyFailsTheTurnInsteadOfTurningThePostIntoAGet() throws {
+        let server = try HTTPLLMTestServer([
+            .init(status: 301, contentType: "text/html", headers: ["Location: /elsewhere"], pieces: [(.zero, "<html>moved</html>")]),
+        ])
+        defer { server.stop() }
+        let h = StageHarness(try Self.stage(server))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("HTTP 301") && reason.contains("/elsewhere") && reason.contains("base_url"), "\(reason)")
+        #expect(server.requests.count == 1)
+    }
+
+    /// One byte every 100 ms never trips the idle limit; the total limit ends it.
+    @Test func aServerThatTricklesForeverFailsTheTurnAtTheTotalLimit() throws {
+        var trickling = HTTPLLMTestServer.sse(["Slow"], first: .zero)
+        trickling.pieces.removeLast()  // no [DONE]
+        trickling.trickle = .milliseconds(100)
+        let server = try HTTPLLMTestServer([trickling])
+        defer { server.stop() }
+        var configuration = Self.configuration(server, timeout: .milliseconds(500))
+        configuration.totalTimeout = .milliseconds(900)
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        let start = ContinuousClock.now
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let waited = ContinuousClock.now - start
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("900 ms in all") && reason.contains("total_timeout_ms"), "\(reason)")
+        #expect(waited >= .milliseconds(900) && waited < .milliseconds(2_500), "\(waited)")
+        #expect(h.emitted.compactMap(\.text?.text) == ["Slow"])
+        #expect(h.finish().pendingWork == 0)
+    }
+
+    @Test func aBare404SaysWhereTheRequestWent() throws {
+        let server = try HTTPLLMTestServer([.init(status: 404, contentType: "text/plain", pieces: [])])
+        defer { server.stop() }
+        let h = StageHarness(try Self.stage(server))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        #expect(h.failures[1]?.reason == "HTTP 404 (POST /v1/chat/completions)")
+    }
+}
+
+extension HTTPLLMStageTests {
+    /// URLSession on Linux leaves proxies to libcurl, which reads http_proxy (and https_proxy,
+    /// no_proxy) itself: the request for a host that does not resolve reaches the proxy whole.
+    @Test func httpProxyFromTheEnvironmentIsHonoured() throws {
+        let proxy = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Via", " proxy"], first: .zero)])
+        defer { proxy.stop() }
+        let saved = ["http_proxy", "no_proxy", "NO_PROXY"].map { ($0, ProcessInfo.processInfo.environment[$0]) }
+        defer { for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } } }
+        setenv("http_proxy", proxy.baseURL, 1)
+        unsetenv("no_proxy")
+        unsetenv("NO_PROXY")
+        var configuration = Self.configuration(proxy)
+        configuration.baseURL = "http://llm.example.invalid:8000/v1"
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        Self.drain(h)
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        #expect(h.failures.isEmpty, "\(h.failures)")
+        #expect(h.emitted.compactMap(\.text?.text).joined() == "Via proxy")
+        #expect(proxy.requests.map(\.target) == ["http://llm.example.invalid:8000/v1/chat/completions"])
+        #expect(proxy.openings.map(\.target) == ["http://llm.example.invalid:8000/v1/models"])
+    }
+}
