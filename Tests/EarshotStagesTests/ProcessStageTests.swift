@@ -2,6 +2,9 @@ import EarshotCore
 import EarshotStages
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The out-of-process stage against the example children in Scripts/stages.
 @Suite(.enabled(if: PluginChildren.hasPython, "python3 is not on PATH: the plug-in children are Python scripts"))
@@ -87,7 +90,8 @@ struct ProcessStageTests {
         h.settle()
         let reason = try #require(h.failures[1]?.reason)
         #expect(reason.contains("malformed line from child"), "\(reason)")
-        #expect(reason.contains("this is {not json"), "\(reason)")
+        #expect(reason.contains("this is {not json\\0"), "\(reason)")
+        #expect(!reason.unicodeScalars.contains("\0"), "\(reason)")
         try h.feed(Self.text("b"), turn: 2)
         h.settle()
         #expect(h.emitted.map(\.text?.text) == ["b"])
@@ -102,9 +106,21 @@ struct ProcessStageTests {
         #expect(h.emitted.map(\.text?.text) == ["a", "b"])
     }
 
-    @Test func aCommandThatCannotStartIsAnErrorAtOnce() {
+    @Test func aCommandThatCannotStartIsAnErrorAtOnce() throws {
         #expect { try ProcessStage(command: "earshot-no-such-plugin") } throws: {
             "\($0)".contains("cannot start 'earshot-no-such-plugin': not found on PATH")
+        }
+        let folder = try Self.temporaryFolder()
+        let script = folder.appendingPathComponent("plugin.py").path
+        try "print('hi')\n".write(toFile: script, atomically: true, encoding: .utf8)
+        #expect { try ProcessStage(command: script) } throws: { error in
+            (error as? InputError)?.message == "cannot start '\(script)': it is not executable (chmod +x it, or run it with its interpreter)"
+        }
+        #expect { try ProcessStage(command: folder.path) } throws: { error in
+            (error as? InputError)?.message == "cannot start '\(folder.path)': it is a folder, not a program"
+        }
+        #expect { try ProcessStage(command: folder.appendingPathComponent("absent").path) } throws: { error in
+            (error as? InputError)?.message.hasSuffix("absent': no such file") == true
         }
         #expect { try ProcessStage(command: "python3", arguments: ["-c", "print('hi')"]) } throws: {
             "\($0)".contains("malformed line from child (not a JSON object): hi")
@@ -140,6 +156,107 @@ struct ProcessStageTests {
             #expect(turn.failure == nil)
             #expect(turn.marks[Mark("plugin_reply")] != nil, "turn \(turn.turn)")
         }
+    }
+}
+
+extension ProcessStageTests {
+    /// A shell wrapper that leaves `sleep 1000` running in the background (its pid appended to a
+    /// file, one per start) and runs a Scripts/stages child as its own child, not in its place.
+    static func wrapper(_ name: String, _ args: String..., timeout: Duration = .seconds(5)) throws -> (ProcessStage, pids: URL) {
+        let folder = try temporaryFolder()
+        let pids = folder.appendingPathComponent("pids")
+        let wrapper = folder.appendingPathComponent("wrapper.sh")
+        let command = (["python3", script(name)] + args).map { "'\($0)'" }.joined(separator: " ")
+        try "#!/bin/sh\nsleep 1000 &\necho $! >> '\(pids.path)'\n\(command)\n".write(to: wrapper, atomically: true, encoding: .utf8)
+        return (try ProcessStage(command: "/bin/sh", arguments: [wrapper.path], timeout: timeout), pids)
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    static func pids(in file: URL) throws -> [pid_t] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    /// Whether `pid` is gone within `limit`: no such process, or a zombie (killed, its parent gone,
+    /// waiting for whatever reaps orphans here to get round to it).
+    static func gone(_ pid: pid_t, within limit: Duration = .seconds(5)) -> Bool {
+        let until = ContinuousClock.now + limit
+        while ContinuousClock.now < until {
+            if kill(pid, 0) != 0 && errno == ESRCH { return true }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// The most memory this process has held so far (VmHWM), in bytes.
+    static func peakMemory() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    @Test func aWrappersGrandchildGoesWithTheChildOnFailureAndAtTheEnd() throws {
+        let (stage, pidFile) = try Self.wrapper("faulty.py", "hang", "1", timeout: .milliseconds(300))
+        let h = StageHarness(stage)
+        try h.feed(Self.text("a"), turn: 1)
+        h.settle()
+        #expect(h.failures[1]?.reason.contains("timed out") == true)
+        // The hung child was stopped and a fresh one (a second wrapper, a second sleep) serves turn 2.
+        try h.feed(Self.text("b"), turn: 2)
+        h.settle()
+        #expect(h.emitted.map(\.text?.text) == ["b"])
+        var pids = try Self.pids(in: pidFile)
+        #expect(pids.count == 2, "\(pids)")
+        #expect(Self.gone(pids[0]), "the first wrapper's sleep \(pids[0]) outlived it")
+        #expect(!Self.gone(pids[1], within: .zero))
+        _ = h.finish()
+        pids = try Self.pids(in: pidFile)
+        #expect(Self.gone(pids[1]), "the second wrapper's sleep \(pids[1]) outlived the stage")
+        #expect(ChildProcesses.running.isDisjoint(with: pids))
+    }
+
+    @Test func aReplyLineOverTheLimitFailsTheTurnQuicklyInBoundedMemory() throws {
+        let h = StageHarness(try Self.child("faulty.py", "long", "1"))
+        let before = Self.peakMemory()
+        let start = ContinuousClock.now
+        try h.feed(Self.text("a"), turn: 1)
+        h.settle()
+        let took = ContinuousClock.now - start
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason == "child's reply line exceeded 1 MiB (max_line_bytes)")
+        // Reading the first MiB takes milliseconds; stopping the child (which is still writing) up to a second and a quarter.
+        #expect(took < .seconds(4), "\(took)")
+        // The harness held about a MiB of the 200 MB line, not the line.
+        #expect(Self.peakMemory() - before < 64 << 20, "peak memory grew by \(Self.peakMemory() - before) bytes")
+        try h.feed(Self.text("b"), turn: 2)
+        h.settle()
+        #expect(h.emitted.map(\.text?.text) == ["b"])
+        #expect(h.failures.keys.sorted() == [1])
+    }
+
+    @Test func aChildFloodingStderrWithoutNewlinesIsDrainedNotStalled() throws {
+        let h = StageHarness(try Self.child("faulty.py", "stderr", "1", timeout: .seconds(4)))
+        let start = ContinuousClock.now
+        try h.feed(Self.text("a"), turn: 1)
+        try h.feed(Self.text("b"), turn: 2)
+        h.settle()
+        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(h.failures.isEmpty, "\(h.failures)")
+        #expect(h.emitted.map(\.text?.text) == ["a", "b"])
+    }
+
+    @Test func controlCharactersFromTheChildAreEscapedInTheReason() throws {
+        let h = StageHarness(try Self.child("faulty.py", "control", "1"))
+        try h.feed(Self.text("a"), turn: 1)
+        h.settle()
+        #expect(h.failures[1]?.reason == #"bad\0byte \x1b[31mred\x1b[0m\nnext"#)
+        #expect(h.emitted.map(\.text?.text) == ["a"])
     }
 }
 
