@@ -1,5 +1,6 @@
 import EarshotCore
 import EarshotStages
+import EarshotTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -257,6 +258,49 @@ extension ProcessStageTests {
         h.settle()
         #expect(h.failures[1]?.reason == #"bad\0byte \x1b[31mred\x1b[0m\nnext"#)
         #expect(h.emitted.map(\.text?.text) == ["a"])
+    }
+}
+
+extension ProcessStageTests {
+    /// Three sessions in real time on one executor, each with its own child; in one run session 0's
+    /// child hangs on turn 1 (until its 1 s timeout, then it is stopped and restarted). Sessions 1
+    /// and 2 measure each turn's round trip within a few ms of the run where nothing hangs.
+    @Test func realTimeAHungChildInOneSessionDoesNotMoveAnother() throws {
+        func run(hangIn session: Int) throws -> RunResult? {
+            let yaml = """
+                name: hang
+                stages:
+                  - {stage: process, command: python3, args: "\(Self.script("faulty.py")) hang 1 \(session)", timeout_ms: 1000}
+                """
+            let pipeline = try PipelineFile.parse(yaml, file: "hang.yaml").pipeline
+            let scenario = EngineTestSupport.voiced(totalMs: 4_000, turns: (0..<6).map { [(300 + 600 * $0)..<(600 + 600 * $0)] })
+            var configuration = RunConfiguration()
+            configuration.sessionsPerScenario = 3
+            configuration.drainTimeout = .seconds(3)
+            return try WallClock.undisturbed {
+                try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario], configuration: configuration, executors: 1).run()
+            }
+        }
+        guard let calm = try run(hangIn: 99), let hung = try run(hangIn: 0) else { return }
+        #expect(hung.turns.first { $0.session == 0 && $0.turn == 1 }?.failure?.reason.contains("timed out") == true)
+        func latencies(_ result: RunResult, session: Int) -> [Int: Duration] {
+            Dictionary(uniqueKeysWithValues: result.stages.filter { $0.session == session && $0.turn > 0 }.compactMap { row in
+                row.latency.map { (row.turn, $0) }
+            })
+        }
+        func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
+        for session in [1, 2] {
+            let before = latencies(calm, session: session), after = latencies(hung, session: session)
+            #expect(before.count == 6 && after.count == 6, "session \(session): \(before) \(after)")
+            guard !before.isEmpty, !after.isEmpty else { continue }
+            // A child's round trip is a millisecond or two; a session held up behind the hung one would wait up to a second.
+            let worst = before.values.max()!
+            for (turn, latency) in after.sorted(by: { $0.key < $1.key }) {
+                #expect(latency < worst + .milliseconds(40), "session \(session) turn \(turn): \(latency) (calm worst \(worst))")
+            }
+            let shift = median(Array(after.values)) - median(Array(before.values))
+            #expect(abs(shift.milliseconds) < 5, "session \(session): median moved \(shift)")
+        }
     }
 }
 
