@@ -1,3 +1,5 @@
+import EarshotCore
+
 /// RFC 4180 output: a field is quoted when it holds a quote, a comma, CR or LF, and its quotes
 /// are doubled; records end in CRLF, the last one included.
 ///
@@ -5,6 +7,9 @@
 /// writer checks each field with five `String.contains` calls and writes a byte per stream call:
 /// about 50 µs a row here, so a 100,000-turn run spent seconds on `turns.csv` alone. Bytes in,
 /// bytes out, this takes well under a microsecond a field.
+///
+/// One departure: other control characters (NUL, ESC, …) are written escaped (`PrintableText`),
+/// since many CSV readers stop at a NUL and a terminal showing the file runs escape sequences.
 enum CSVText {
     static func encode(_ rows: [[String]]) -> [UInt8] {
         var out: [UInt8] = []
@@ -20,6 +25,9 @@ enum CSVText {
     }
 
     private static func append(_ field: String, to out: inout [UInt8]) {
+        if field.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) || $0 == 0x7F }) {
+            return append(PrintableText.escape(field, keepingLineBreaks: true), to: &out)
+        }
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
         let utf8 = field.utf8
         guard utf8.contains(where: { $0 == quote || $0 == comma || $0 == 0x0D || $0 == 0x0A }) else {

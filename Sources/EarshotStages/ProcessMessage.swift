@@ -20,13 +20,13 @@ enum ProcessMessage {
         var produces: FrameKinds
     }
 
-    /// A line the harness cannot accept; the reason quotes it.
+    /// A line the harness cannot accept; the reason quotes it, escaped (it may hold anything).
     struct Malformed: Error, CustomStringConvertible {
         var line: String
         var why: String
         var description: String {
             let shown = line.count > 200 ? String(line.prefix(200)) + "…" : line
-            return "malformed line from child (\(why)): \(shown)"
+            return PrintableText.escape("malformed line from child (\(why)): \(shown)")
         }
     }
 
@@ -93,7 +93,7 @@ enum ProcessMessage {
         }
         switch type {
         case "mark": return .mark(try text("name"), turn: turn)
-        case "error": return .error(try text("reason"), turn: turn)
+        case "error": return .error(PrintableText.escape(try text("reason")), turn: turn)
         case "text":
             guard let final = m["final"] as? Bool else { throw Malformed(line: line, why: "text needs final as true/false") }
             return .frame(.text(TextChunk(try text("text"), isFinal: final)), turn: turn)

@@ -12,8 +12,10 @@ import Foundation
 /// `context.now` when the harness reads it: a slow plug-in is measured, not trusted.
 ///
 /// A child that dies, outstays `timeout` on one reply, or writes a line that is not the protocol
-/// fails that frame's turn with the reason; it is stopped, the rest of that turn's frames are
-/// dropped, and a fresh child is started for the next turn, so the run goes on.
+/// or longer than `maxLineBytes` fails that frame's turn with the reason; it is stopped (with its
+/// process group), the rest of that turn's frames are dropped, and a fresh child is started for
+/// the next turn, so the run goes on. What the child says reaches a report with its control
+/// characters escaped (`PrintableText`).
 public final class ProcessStage: Stage {
     public let name = "process"
     public let consumes: FrameKinds
@@ -24,7 +26,13 @@ public final class ProcessStage: Stage {
     public let command: String
     public let arguments: [String]
     public let timeout: Duration
+    /// The longest line the child may write on stdout, newline aside.
+    public let maxLineBytes: Int
     let sampleRate: Int
+
+    /// 1 MiB: a line carries one frame, and 1 MiB of base64 is 16 s of 24 kHz mono PCM16, so a
+    /// child that sends a whole spoken reply as one frame fits and only a runaway one comes near it.
+    public static let defaultMaxLineBytes = 1 << 20
 
     private var child: ProcessChild?
     private var session = 0
@@ -34,13 +42,16 @@ public final class ProcessStage: Stage {
 
     /// Starts the child and reads its `ready`, so a plug-in that will not start or speak the
     /// protocol is an error when the pipeline loads, not in the middle of a run.
-    public init(command: String, arguments: [String] = [], timeout: Duration = .seconds(5), sampleRate: Int = 16_000) throws {
+    public init(command: String, arguments: [String] = [], timeout: Duration = .seconds(5),
+                maxLineBytes: Int = ProcessStage.defaultMaxLineBytes, sampleRate: Int = 16_000) throws {
         self.command = command
         self.arguments = arguments
         self.timeout = timeout
+        self.maxLineBytes = maxLineBytes
         self.sampleRate = sampleRate
         let (child, ready) = try Self.start(command: command, arguments: arguments, label: "process", session: 0,
-                                            sampleRate: sampleRate, timeout: max(timeout, Self.startupAllowance))
+                                            sampleRate: sampleRate, timeout: max(timeout, Self.startupAllowance),
+                                            lineLimit: maxLineBytes)
         self.child = child
         consumes = ready.consumes
         produces = ready.produces
@@ -62,14 +73,14 @@ public final class ProcessStage: Stage {
 
     public func finished(context: StageContext) {
         if let child {
-            _ = child.write(line: ProcessMessage.shutdown)
+            _ = child.write(line: ProcessMessage.shutdown, before: .now)
             child.stop()
         }
         child = nil
     }
 
     deinit {
-        if let child { _ = child.write(line: ProcessMessage.shutdown) }
+        if let child { _ = child.write(line: ProcessMessage.shutdown, before: .now) }
     }
 
     public func receive(_ frame: Frame, context: StageContext) throws {
@@ -77,7 +88,7 @@ public final class ProcessStage: Stage {
         failedTurn = nil
         guard let line = ProcessMessage.line(for: frame) else { return context.emit(frame) }
         // The job has the child to itself until its inbox closes: frames wait, and nothing else here touches it.
-        let job = Exchange(child: child, line: line, timeout: timeout, restart: { [self] in try restart() })
+        let job = Exchange(child: child, line: line, timeout: timeout, lineLimit: maxLineBytes, restart: { [self] in try restart() })
         child = nil
         context.perform(for: frame.turn, streaming: { inbox in job.run(inbox) }) { [self] (event: Exchange.Event) in
             switch event {
@@ -112,6 +123,7 @@ public final class ProcessStage: Stage {
         let child: ProcessChild?
         let line: String
         let timeout: Duration
+        let lineLimit: Int
         /// Starting a fresh child is the stage's recipe, but it runs here, off the executors.
         let restart: () throws -> ProcessChild
 
@@ -125,14 +137,16 @@ public final class ProcessStage: Stage {
             } catch {
                 // Stopping takes up to a second and a quarter (grace, then SIGTERM): done here, off the executors.
                 current?.stop()
-                inbox.post(.failed((error as? InputError)?.message ?? "\(error)"))
+                inbox.post(.failed(PrintableText.escape((error as? InputError)?.message ?? "\(error)")))
             }
         }
 
         private func exchange(_ child: ProcessChild, _ inbox: StageInbox<Event>) throws {
             let deadline = ContinuousClock.now + timeout
-            guard child.write(line: line) else {
-                throw Failure("child exited (\(child.exitDescription())) before taking the frame")
+            switch child.write(line: line, before: deadline) {
+            case .written: break
+            case .closed: throw Failure("child exited (\(child.exitDescription())) before taking the frame")
+            case .timedOut: throw Failure("timed out: the child took no input within \(Int(timeout.milliseconds)) ms")
             }
             while true {
                 switch child.readLine(before: deadline) {
@@ -140,6 +154,8 @@ public final class ProcessStage: Stage {
                     throw Failure("timed out: no done within \(Int(timeout.milliseconds)) ms")
                 case .closed:
                     throw Failure("child exited (\(child.exitDescription())) before done")
+                case .tooLong:
+                    throw Failure("child's reply line exceeded \(ProcessStage.describe(bytes: lineLimit)) (max_line_bytes)")
                 case .line(let reply):
                     let reply = try ProcessMessage.reply(reply)
                     inbox.post(.reply(reply))
@@ -151,7 +167,8 @@ public final class ProcessStage: Stage {
 
     private func restart() throws -> ProcessChild {
         let (child, ready) = try Self.start(command: command, arguments: arguments, label: label, session: session,
-                                            sampleRate: sampleRate, timeout: max(timeout, Self.startupAllowance))
+                                            sampleRate: sampleRate, timeout: max(timeout, Self.startupAllowance),
+                                            lineLimit: maxLineBytes)
         guard ready.consumes == consumes, ready.produces == produces else {
             child.stop()
             throw Failure("restarted child declared consumes \(ready.consumes), produces \(ready.produces); first said \(consumes), \(produces)")
@@ -164,13 +181,18 @@ public final class ProcessStage: Stage {
     static let startupAllowance: Duration = .seconds(10)
 
     private static func start(command: String, arguments: [String], label: String, session: Int, sampleRate: Int,
-                              timeout: Duration) throws -> (ProcessChild, ProcessMessage.Ready) {
-        let child = try ProcessChild(command: command, arguments: arguments, label: label)
+                              timeout: Duration, lineLimit: Int) throws -> (ProcessChild, ProcessMessage.Ready) {
+        let child = try ProcessChild(command: command, arguments: arguments, label: label, lineLimit: lineLimit)
         let what = ([command] + arguments).joined(separator: " ")
-        guard child.write(line: ProcessMessage.hello(session: session, sampleRate: sampleRate)) else {
-            throw InputError("'\(what)' exited (\(child.exitDescription())) before hello")
+        let deadline = ContinuousClock.now + timeout
+        switch child.write(line: ProcessMessage.hello(session: session, sampleRate: sampleRate), before: deadline) {
+        case .written: break
+        case .closed: throw InputError("'\(what)' exited (\(child.exitDescription())) before hello")
+        case .timedOut:
+            child.stop()
+            throw InputError("'\(what)' timed out: it took no hello within \(Int(timeout.milliseconds)) ms")
         }
-        switch child.readLine(before: ContinuousClock.now + timeout) {
+        switch child.readLine(before: deadline) {
         case .line(let line):
             do {
                 return (child, try ProcessMessage.ready(line))
@@ -183,7 +205,17 @@ public final class ProcessStage: Stage {
         case .timedOut:
             child.stop()
             throw InputError("'\(what)' timed out: no ready within \(Int(timeout.milliseconds)) ms")
+        case .tooLong:
+            child.stop()
+            throw InputError("'\(what)': its ready line exceeded \(describe(bytes: lineLimit)) (max_line_bytes)")
         }
+    }
+
+    /// A byte count as a person would write it: 1 MiB, 64 KiB, 1000 bytes.
+    static func describe(bytes: Int) -> String {
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 
     /// A turn's failure reason, as the report shows it.

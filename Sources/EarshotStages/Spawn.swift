@@ -32,6 +32,11 @@ enum Spawn {
 
     /// Starts `path` with `arguments` (argv[0] first), its stdin, stdout and stderr on the given
     /// descriptors (which stay the caller's to close), in this process's environment.
+    ///
+    /// The child leads a process group of its own, recorded in `ChildProcesses` until it is reaped:
+    /// whatever it starts in turn (a shell wrapper's program, a server's workers) is in that group,
+    /// and `reap` kills the group, so none of it outlives the child. SIGPIPE, which this process
+    /// ignores, is back to its default in the child, as a program expects to start with it.
     static func start(_ path: String, _ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -43,11 +48,25 @@ enum Spawn {
         // close-on-exec; the descriptors made here are.
         if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
 
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
-        let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard status == 0 else { throw SpawnError(path: path, code: status) }
+        guard ChildProcesses.add(pid) else {
+            _ = reap(pid, block: true)
+            throw SpawnError(path: path, code: ECANCELED)
+        }
         return pid
     }
 
@@ -67,15 +86,24 @@ enum Spawn {
     }
 
     /// The child's end, waiting for it when `block`; nil while it runs (never nil when blocking).
+    ///
+    /// Once the child has ended, and before it is reaped, its process group is killed: while the
+    /// child is unreaped its id cannot be reused, so the signal reaches its own group and nothing
+    /// else, including grandchildren it left running.
     static func reap(_ pid: pid_t, block: Bool) -> Termination? {
-        var status: Int32 = 0
+        var info = siginfo_t()
         while true {
-            let r = waitpid(pid, &status, block ? 0 : WNOHANG)
-            if r == pid { return Termination(waitStatus: status) }
+            let r = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG))
             if r < 0 && errno == EINTR { continue }
-            // 0: still running; -1 (ECHILD): already reaped, which the callers never do twice.
-            return nil
+            // -1 (ECHILD): already reaped, which the callers never do twice.
+            guard r == 0, info._sifields._sigchld.si_pid == pid else { return nil }
+            break
         }
+        kill(-pid, SIGKILL)
+        ChildProcesses.remove(pid)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return Termination(waitStatus: status)
     }
 
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32

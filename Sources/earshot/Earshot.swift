@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotCore
+import EarshotStages
 import Foundation
 
 /// `earshot`: parses, wires, and maps every failure to one line and a documented exit code.
@@ -17,10 +18,14 @@ struct Earshot: ParsableCommand {
     static let version = "0.1.0"
 
     static func main() {
+        // A plug-in's child runs in a process group of its own, out of the terminal's reach:
+        // whichever way Earshot leaves, it takes every child and grandchild with it.
         do {
             var command = try parseAsRoot()
             try command.run()
+            ChildProcesses.killAll()
         } catch {
+            ChildProcesses.killAll()
             Foundation.exit(Self.report(error))
         }
     }

@@ -45,6 +45,44 @@ import Testing
         #expect(!r.stderr.contains("Fatal error"), "\(r.stderr)")
     }
 
+    /// A plug-in command that names a folder, or a file that cannot run, is bad input said as such.
+    @Test func aPluginCommandThatCannotRunIsTwo() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "print('hi')\n".write(toFile: "\(folder)/plugin.py", atomically: true, encoding: .utf8)
+        for (command, why) in [(folder, "it is a folder, not a program"), ("\(folder)/plugin.py", "it is not executable")] {
+            let pipeline = "\(folder)/plugin.yaml"
+            try "name: plugin\nstages:\n  - stage: process\n    command: \(command)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+            let r = try CLI.run(["run", "--pipeline", pipeline, "--scenario", "basic-qa", "--out", "\(folder)/out"])
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("plugin.yaml:3: stage 'process': cannot start '\(command)': \(why)"), "\(r.stderr)")
+        }
+    }
+
+    /// A plug-in behind a shell wrapper that leaves a background job running: once earshot has
+    /// exited, no wrapper's job is left, whether the run went through or a later stage was bad input.
+    @Test func noGrandchildOutlivesTheRun() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let pids = "\(folder)/pids"
+        try "#!/bin/sh\nsleep 1000 &\necho $! >> '\(pids)'\npython3 Scripts/stages/passthrough.py\n"
+            .write(toFile: "\(folder)/wrapper.sh", atomically: true, encoding: .utf8)
+        let stage = "  - {stage: process, command: /bin/sh, args: \(folder)/wrapper.sh}\n"
+        let good = "name: wrapped\nstages:\n" + stage
+        let bad = good + "  - {stage: no-such-stage}\n"
+        for (name, yaml, statuses) in [("good", good, [Int32(0), 1]), ("bad", bad, [2])] {
+            try? FileManager.default.removeItem(atPath: pids)
+            try yaml.write(toFile: "\(folder)/\(name).yaml", atomically: true, encoding: .utf8)
+            let r = try CLI.run(["run", "--pipeline", "\(folder)/\(name).yaml", "--scenario", "basic-qa", "--out", "\(folder)/out-\(name)", "--quiet", "--budget-ms", "60000"])
+            #expect(statuses.contains(r.status), "\(name): \(r.stderr)")
+            let started = try String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
+            #expect(!started.isEmpty)
+            for pid in started {
+                #expect(CLI.gone(pid), "\(name): sleep \(pid) outlived earshot")
+            }
+        }
+    }
+
     @Test func harnessFailureIsThree() {
         struct EngineDied: Error {}
         #expect(Earshot.report(HarnessFailure(message: "x")) == 3)

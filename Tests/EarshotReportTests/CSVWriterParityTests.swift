@@ -36,4 +36,15 @@ import Testing
             #expect(try Self.reference(data) == data, "\(name)")
         }
     }
+
+    /// A reason that came from outside (a child process's error) with a NUL and a terminal escape
+    /// in it reaches turns.csv escaped; its line breaks stay, quoted.
+    @Test func controlCharactersAreWrittenEscaped() throws {
+        var turn = Fixtures.turn("d", scenario: "s", session: 0, micros: 0)
+        turn.failure = "bad\0byte \u{1B}[31mred\u{7F}\nnext"
+        let files = try CSVReportWriter.files(RunReport(info: Fixtures.info(runID: "r"), turns: [turn], stages: []))
+        let data = try #require(files.first { $0.0 == "turns.csv" }?.1)
+        #expect(!data.contains(0) && !data.contains(0x1B) && !data.contains(0x7F))
+        #expect(String(decoding: data, as: UTF8.self).contains("\"bad\\0byte \\x1b[31mred\\x7f\nnext\""))
+    }
 }

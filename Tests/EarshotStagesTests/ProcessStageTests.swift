@@ -1,7 +1,11 @@
 import EarshotCore
 import EarshotStages
+import EarshotTestSupport
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The out-of-process stage against the example children in Scripts/stages.
 @Suite(.enabled(if: PluginChildren.hasPython, "python3 is not on PATH: the plug-in children are Python scripts"))
@@ -87,7 +91,8 @@ struct ProcessStageTests {
         h.settle()
         let reason = try #require(h.failures[1]?.reason)
         #expect(reason.contains("malformed line from child"), "\(reason)")
-        #expect(reason.contains("this is {not json"), "\(reason)")
+        #expect(reason.contains("this is {not json\\0"), "\(reason)")
+        #expect(!reason.unicodeScalars.contains("\0"), "\(reason)")
         try h.feed(Self.text("b"), turn: 2)
         h.settle()
         #expect(h.emitted.map(\.text?.text) == ["b"])
@@ -102,9 +107,21 @@ struct ProcessStageTests {
         #expect(h.emitted.map(\.text?.text) == ["a", "b"])
     }
 
-    @Test func aCommandThatCannotStartIsAnErrorAtOnce() {
+    @Test func aCommandThatCannotStartIsAnErrorAtOnce() throws {
         #expect { try ProcessStage(command: "earshot-no-such-plugin") } throws: {
             "\($0)".contains("cannot start 'earshot-no-such-plugin': not found on PATH")
+        }
+        let folder = try Self.temporaryFolder()
+        let script = folder.appendingPathComponent("plugin.py").path
+        try "print('hi')\n".write(toFile: script, atomically: true, encoding: .utf8)
+        #expect { try ProcessStage(command: script) } throws: { error in
+            (error as? InputError)?.message == "cannot start '\(script)': it is not executable (chmod +x it, or run it with its interpreter)"
+        }
+        #expect { try ProcessStage(command: folder.path) } throws: { error in
+            (error as? InputError)?.message == "cannot start '\(folder.path)': it is a folder, not a program"
+        }
+        #expect { try ProcessStage(command: folder.appendingPathComponent("absent").path) } throws: { error in
+            (error as? InputError)?.message.hasSuffix("absent': no such file") == true
         }
         #expect { try ProcessStage(command: "python3", arguments: ["-c", "print('hi')"]) } throws: {
             "\($0)".contains("malformed line from child (not a JSON object): hi")
@@ -139,6 +156,150 @@ struct ProcessStageTests {
         for turn in result.turns {
             #expect(turn.failure == nil)
             #expect(turn.marks[Mark("plugin_reply")] != nil, "turn \(turn.turn)")
+        }
+    }
+}
+
+extension ProcessStageTests {
+    /// A shell wrapper that leaves `sleep 1000` running in the background (its pid appended to a
+    /// file, one per start) and runs a Scripts/stages child as its own child, not in its place.
+    static func wrapper(_ name: String, _ args: String..., timeout: Duration = .seconds(5)) throws -> (ProcessStage, pids: URL) {
+        let folder = try temporaryFolder()
+        let pids = folder.appendingPathComponent("pids")
+        let wrapper = folder.appendingPathComponent("wrapper.sh")
+        let command = (["python3", script(name)] + args).map { "'\($0)'" }.joined(separator: " ")
+        try "#!/bin/sh\nsleep 1000 &\necho $! >> '\(pids.path)'\n\(command)\n".write(to: wrapper, atomically: true, encoding: .utf8)
+        return (try ProcessStage(command: "/bin/sh", arguments: [wrapper.path], timeout: timeout), pids)
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    static func pids(in file: URL) throws -> [pid_t] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    /// Whether `pid` is gone within `limit`: no such process, or a zombie (killed, its parent gone,
+    /// waiting for whatever reaps orphans here to get round to it).
+    static func gone(_ pid: pid_t, within limit: Duration = .seconds(5)) -> Bool {
+        let until = ContinuousClock.now + limit
+        while ContinuousClock.now < until {
+            if kill(pid, 0) != 0 && errno == ESRCH { return true }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// The most memory this process has held so far (VmHWM), in bytes.
+    static func peakMemory() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    @Test func aWrappersGrandchildGoesWithTheChildOnFailureAndAtTheEnd() throws {
+        let (stage, pidFile) = try Self.wrapper("faulty.py", "hang", "1", timeout: .milliseconds(300))
+        let h = StageHarness(stage)
+        try h.feed(Self.text("a"), turn: 1)
+        h.settle()
+        #expect(h.failures[1]?.reason.contains("timed out") == true)
+        // The hung child was stopped and a fresh one (a second wrapper, a second sleep) serves turn 2.
+        try h.feed(Self.text("b"), turn: 2)
+        h.settle()
+        #expect(h.emitted.map(\.text?.text) == ["b"])
+        var pids = try Self.pids(in: pidFile)
+        #expect(pids.count == 2, "\(pids)")
+        #expect(Self.gone(pids[0]), "the first wrapper's sleep \(pids[0]) outlived it")
+        #expect(!Self.gone(pids[1], within: .zero))
+        _ = h.finish()
+        pids = try Self.pids(in: pidFile)
+        #expect(Self.gone(pids[1]), "the second wrapper's sleep \(pids[1]) outlived the stage")
+        #expect(ChildProcesses.running.isDisjoint(with: pids))
+    }
+
+    @Test func aReplyLineOverTheLimitFailsTheTurnQuicklyInBoundedMemory() throws {
+        let h = StageHarness(try Self.child("faulty.py", "long", "1"))
+        let before = Self.peakMemory()
+        let start = ContinuousClock.now
+        try h.feed(Self.text("a"), turn: 1)
+        h.settle()
+        let took = ContinuousClock.now - start
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason == "child's reply line exceeded 1 MiB (max_line_bytes)")
+        // Reading the first MiB takes milliseconds; stopping the child (which is still writing) up to a second and a quarter.
+        #expect(took < .seconds(4), "\(took)")
+        // The harness held about a MiB of the 200 MB line, not the line.
+        #expect(Self.peakMemory() - before < 64 << 20, "peak memory grew by \(Self.peakMemory() - before) bytes")
+        try h.feed(Self.text("b"), turn: 2)
+        h.settle()
+        #expect(h.emitted.map(\.text?.text) == ["b"])
+        #expect(h.failures.keys.sorted() == [1])
+    }
+
+    @Test func aChildFloodingStderrWithoutNewlinesIsDrainedNotStalled() throws {
+        let h = StageHarness(try Self.child("faulty.py", "stderr", "1", timeout: .seconds(4)))
+        let start = ContinuousClock.now
+        try h.feed(Self.text("a"), turn: 1)
+        try h.feed(Self.text("b"), turn: 2)
+        h.settle()
+        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(h.failures.isEmpty, "\(h.failures)")
+        #expect(h.emitted.map(\.text?.text) == ["a", "b"])
+    }
+
+    @Test func controlCharactersFromTheChildAreEscapedInTheReason() throws {
+        let h = StageHarness(try Self.child("faulty.py", "control", "1"))
+        try h.feed(Self.text("a"), turn: 1)
+        h.settle()
+        #expect(h.failures[1]?.reason == #"bad\0byte \x1b[31mred\x1b[0m\nnext"#)
+        #expect(h.emitted.map(\.text?.text) == ["a"])
+    }
+}
+
+extension ProcessStageTests {
+    /// Three sessions in real time on one executor, each with its own child; in one run session 0's
+    /// child hangs on turn 1 (until its 1 s timeout, then it is stopped and restarted). Sessions 1
+    /// and 2 measure each turn's round trip within a few ms of the run where nothing hangs.
+    @Test func realTimeAHungChildInOneSessionDoesNotMoveAnother() throws {
+        func run(hangIn session: Int) throws -> RunResult? {
+            let yaml = """
+                name: hang
+                stages:
+                  - {stage: process, command: python3, args: "\(Self.script("faulty.py")) hang 1 \(session)", timeout_ms: 1000}
+                """
+            let pipeline = try PipelineFile.parse(yaml, file: "hang.yaml").pipeline
+            let scenario = EngineTestSupport.voiced(totalMs: 4_000, turns: (0..<6).map { [(300 + 600 * $0)..<(600 + 600 * $0)] })
+            var configuration = RunConfiguration()
+            configuration.sessionsPerScenario = 3
+            configuration.drainTimeout = .seconds(3)
+            return try WallClock.undisturbed {
+                try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario], configuration: configuration, executors: 1).run()
+            }
+        }
+        guard let calm = try run(hangIn: 99), let hung = try run(hangIn: 0) else { return }
+        #expect(hung.turns.first { $0.session == 0 && $0.turn == 1 }?.failure?.reason.contains("timed out") == true)
+        func latencies(_ result: RunResult, session: Int) -> [Int: Duration] {
+            Dictionary(uniqueKeysWithValues: result.stages.filter { $0.session == session && $0.turn > 0 }.compactMap { row in
+                row.latency.map { (row.turn, $0) }
+            })
+        }
+        func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
+        for session in [1, 2] {
+            let before = latencies(calm, session: session), after = latencies(hung, session: session)
+            #expect(before.count == 6 && after.count == 6, "session \(session): \(before) \(after)")
+            guard !before.isEmpty, !after.isEmpty else { continue }
+            // A child's round trip is a millisecond or two; a session held up behind the hung one would wait up to a second.
+            let worst = before.values.max()!
+            for (turn, latency) in after.sorted(by: { $0.key < $1.key }) {
+                #expect(latency < worst + .milliseconds(40), "session \(session) turn \(turn): \(latency) (calm worst \(worst))")
+            }
+            let shift = median(Array(after.values)) - median(Array(before.values))
+            #expect(abs(shift.milliseconds) < 5, "session \(session): median moved \(shift)")
         }
     }
 }
