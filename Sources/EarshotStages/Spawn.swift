@@ -54,6 +54,10 @@ enum Spawn {
         var defaults = sigset_t()
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
+        // The command line ignores SIGINT and SIGTERM while a run is going (it hears them through
+        // a dispatch source); a child must not inherit that, or stopping it by signal would fail.
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))

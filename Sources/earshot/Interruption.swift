@@ -1,5 +1,6 @@
 import Dispatch
 import EarshotCore
+import EarshotStages
 import Foundation
 import Synchronization
 
@@ -29,6 +30,7 @@ final class Interruption: Sendable {
                 if state.received.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
                     state.stop.request()
                 } else {
+                    ChildProcesses.killAll()
                     _exit(128 + number)
                 }
             }
