@@ -27,7 +27,8 @@ final class Interruption: Sendable {
             Foundation.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                if state.received.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
+                // Two signals close together arrive as one event with a count of two.
+                if source.data < 2, state.received.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
                     state.stop.request()
                 } else {
                     ChildProcesses.killAll()

@@ -19,7 +19,8 @@ enum CLI {
 
     /// Runs `earshot` in `directory` (the repository root unless given); past `timeLimit` it is
     /// killed and the result says so.
-    static func run(_ arguments: [String], in directory: URL? = nil, timeLimit: Duration = .seconds(300)) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL? = nil, timeLimit: Duration = .seconds(300),
+                    signal: (number: Int32, after: Duration)? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
@@ -31,6 +32,11 @@ enum CLI {
         let killed = UnsafeFlag()
         let watchdog = DispatchWorkItem { if p.isRunning { killed.set(); p.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(timeLimit.components.seconds)), execute: watchdog)
+        if let signal {
+            let pid = p.processIdentifier
+            let ms = Int(signal.after.components.seconds * 1000 + signal.after.components.attoseconds / 1_000_000_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) { kill(pid, signal.number) }
+        }
         // Both pipes drain at once, so a command that fills one never blocks on it.
         let group = DispatchGroup()
         let o = UnsafeData(), e = UnsafeData()
