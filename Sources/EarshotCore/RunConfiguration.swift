@@ -58,3 +58,15 @@ public struct RunResult: Sendable {
         self.interrupted = interrupted
     }
 }
+
+/// Finished sessions' rows, handed over in session order as they finish (`VirtualRuntime`'s
+/// `sessions`), so a caller can put them on disk and hold none of them.
+public struct SessionResults: Sendable {
+    public var turns: [TurnResult]
+    public var stages: [StageTurnResult]
+
+    public init(turns: [TurnResult], stages: [StageTurnResult]) {
+        self.turns = turns
+        self.stages = stages
+    }
+}

@@ -22,11 +22,15 @@ public final class VirtualRuntime: Sendable {
     let batchSize: Int
     let progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
     let stop: RunStop?
+    let sessions: (@Sendable (SessionResults) -> Void)?
 
     /// `progress` hears, from a worker thread, how many sessions are done of how many, after each batch.
+    /// `sessions`, when given, hears every finished session's rows, in session order, one call at a
+    /// time, and the result then holds none: the caller keeps what it needs.
     public init(pipeline: Pipeline, scenarios: [Scenario], configuration: RunConfiguration = RunConfiguration(),
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 8,
-                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil, stop: RunStop? = nil) {
+                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil, stop: RunStop? = nil,
+                sessions: (@Sendable (SessionResults) -> Void)? = nil) {
         precondition(!scenarios.isEmpty, "a run needs at least one scenario")
         self.pipeline = pipeline
         self.scenarios = scenarios
@@ -35,6 +39,7 @@ public final class VirtualRuntime: Sendable {
         self.batchSize = max(1, batchSize)
         self.progress = progress
         self.stop = stop
+        self.sessions = sessions
     }
 
     /// Runs every session to the end and returns what was measured. Throws if a stage cannot be made.
@@ -47,11 +52,24 @@ public final class VirtualRuntime: Sendable {
         let cutoff = horizon + configuration.drainTimeout.nanoseconds
         let batches = stride(from: 0, to: indices.count, by: batchSize).map { $0..<min($0 + batchSize, indices.count) }
 
-        let outputs = Mutex<[Int: VirtualBatch.Output]>([:])
+        // Finished batches wait here until every batch before them has finished, then go on in
+        // session order: to `sessions` as they come, or into the result.
+        struct Handover {
+            var next = 0
+            var waiting: [Int: VirtualBatch.Output] = [:]
+            var turns: [TurnResult] = []
+            var stages: [StageTurnResult] = []
+        }
+        let handover = Mutex(Handover())
         let failure = Mutex<(any Error)?>(nil)
+        let stats = Mutex(HarnessStats())
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in
+            // A batch's harness figures (three histograms, ~0.6 MB) merge into the worker's own at
+            // once, so memory does not grow with the number of batches.
+            var workerStats = HarnessStats()
+            defer { stats.withLock { $0.merge(workerStats) } }
             // Batches are taken in order and every one taken runs to its end, so a stop leaves
             // the first k batches done: whole sessions, in session order.
             while failure.withLock({ $0 == nil }), !(stop?.isRequested ?? false) {
@@ -62,8 +80,19 @@ public final class VirtualRuntime: Sendable {
                         design: pipeline.name, sessions: batches[b].map { (position: $0, index: indices[$0]) },
                         scenarios: scenarios, timelines: timelines, topology: topology,
                         configuration: configuration, cutoff: cutoff)
-                    let output = batch.run()
-                    outputs.withLock { $0[b] = output }
+                    var output = batch.run()
+                    workerStats.merge(output.stats)
+                    output.stats = HarnessStats()
+                    handover.withLock { h in
+                        h.waiting[b] = output
+                        while let ready = h.waiting.removeValue(forKey: h.next) {
+                            h.next += 1
+                            if let sessions { sessions(SessionResults(turns: ready.turns, stages: ready.stages)) } else {
+                                h.turns += ready.turns
+                                h.stages += ready.stages
+                            }
+                        }
+                    }
                     let finished = done.add(batches[b].count, ordering: .relaxed).newValue
                     progress?(finished, indices.count)
                 } catch {
@@ -73,20 +102,11 @@ public final class VirtualRuntime: Sendable {
         }
         if let error = failure.withLock({ $0 }) { throw error }
 
-        var turns: [TurnResult] = []
-        var stages: [StageTurnResult] = []
-        var stats = HarnessStats()
-        let interrupted = outputs.withLock { $0.count } < batches.count
-        outputs.withLock { outputs in
-            for b in batches.indices {
-                guard let output = outputs.removeValue(forKey: b) else { continue }
-                turns += output.turns
-                stages += output.stages
-                stats.merge(output.stats)
-            }
+        var total = stats.withLock { $0 }
+        total.wall = ContinuousClock.now - wallStart
+        return handover.withLock { h in
+            RunResult(design: pipeline.name, turns: h.turns, stages: h.stages, harness: total, interrupted: h.next < batches.count)
         }
-        stats.wall = ContinuousClock.now - wallStart
-        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: interrupted)
     }
 }
 

@@ -15,11 +15,13 @@ public struct CSVReportWriter: ReportWriter {
         }
     }
 
-    /// The folder's files by name, as bytes.
+    /// The folder's files by name, as bytes; without the tables when a `RowSpool` has written them.
     public static func files(_ report: RunReport) throws -> [(name: String, data: Data)] {
-        [
+        let tables = report.rowsOnDisk ? [] : [
             (ReportSchema.turnsFile, csv(ReportSchema.turnColumns, report.turns.map(\.csvFields))),
             (ReportSchema.stagesFile, csv(ReportSchema.stageColumns, report.stages.map(\.csvFields))),
+        ]
+        return tables + [
             (ReportSchema.summaryFile, csv(ReportSchema.summaryColumns, report.summary.rows.map(\.csvFields))),
             (ReportSchema.gatesFile, csv(ReportSchema.gateColumns, report.results.map { $0.csvFields(runID: report.info.runID) })),
             (ReportSchema.runFile, try report.info.json()),

@@ -72,7 +72,10 @@ public struct HTMLReportWriter: ReportWriter {
         var facts = ["run <code>\(e(info.runID))</code>"]
         if let seed = info.seed { facts.append("seed \(seed)") }
         if let started = info.startedAt { facts.append("started \(e(RunInfo.formatDate(started)))") }
-        facts.append("\(report.designs.count) design\(report.designs.count == 1 ? "" : "s"), \(report.turns.count) turns, \(info.scenarios.count) scenario\(info.scenarios.count == 1 ? "" : "s")")
+        facts.append("\(report.designs.count) design\(report.designs.count == 1 ? "" : "s"), \(report.tally.turnCount) turns, \(info.scenarios.count) scenario\(info.scenarios.count == 1 ? "" : "s")")
+        if !report.hasEveryTurn {
+            facts.append("charts drawn from the first \(RowSpool.rowsKept) turns and the failed ones; the summary counts all \(report.tally.turnCount)")
+        }
         let verdict = report.passed ? "pass" : "fail"
         return """
         <h1>Earshot latency report</h1>

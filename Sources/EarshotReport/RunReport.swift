@@ -14,6 +14,14 @@ public struct RunReport: Sendable {
     public private(set) var summary: Summary
     /// Budget gates (`info.gates`) first, then regressions, each in design order.
     public private(set) var results: [GateResult]
+    /// What the summary is computed from: every turn of the run, even where `turns` is a sample.
+    public private(set) var tally: SummaryTally
+    /// The tables are already on disk (a `RowSpool` wrote them as the run went), and `turns` and
+    /// `stages` may be a sample of them: every row up to `RowSpool.rowsKept`, then failed turns.
+    public private(set) var rowsOnDisk = false
+
+    /// Whether `turns` holds every turn of the run (false for a long spooled run).
+    public var hasEveryTurn: Bool { turns.count == tally.turnCount }
 
     /// Fills `info.designs` and `info.scenarios` from the rows.
     public init(info: RunInfo, turns: [TurnRow], stages: [StageRow], regressions: [Regression] = []) {
@@ -22,6 +30,8 @@ public struct RunReport: Sendable {
         self.stages = Self.canonical(stages)
         summary = Summary(rows: [])
         results = []
+        tally = SummaryTally()
+        for t in self.turns { tally.add(t) }
         self.info.designs = Self.unique(self.turns.map(\.design) + self.stages.map(\.design)).sorted()
         self.info.scenarios = Self.unique(self.turns.map(\.scenario)).sorted()
         self.info.rows = RunInfo.Rows(turns: self.turns.count, stages: self.stages.count)
@@ -42,6 +52,20 @@ public struct RunReport: Sendable {
             regressions: regressions)
     }
 
+    /// A fresh run whose rows a `RowSpool` has written (and finished): the summary comes from
+    /// the spool's tally, the rows kept in memory are the spool's sample.
+    public init(info: RunInfo, spool: RowSpool, runs: [RunResult], regressions: [Regression] = []) {
+        self.init(info: info, runs: runs, regressions: [])
+        turns = spool.kept
+        stages = spool.keptStages
+        tally = spool.tally
+        rowsOnDisk = true
+        self.info.designs = Self.unique(self.info.designs + spool.tally.outcomes.keys.sorted()).sorted()
+        self.info.scenarios = spool.scenarios.sorted()
+        self.info.rows = RunInfo.Rows(turns: spool.turnCount, stages: spool.stageCount)
+        evaluate(regressions: regressions)
+    }
+
     /// The same rows checked against other gates (which `info.gates` then records) and regressions.
     public func gated(by gates: [Gate], regressions: [Regression] = []) -> RunReport {
         var copy = self
@@ -56,11 +80,7 @@ public struct RunReport: Sendable {
     public var exit: EarshotExit { EarshotExit(results: results) }
 
     /// Turns per design and outcome.
-    public var outcomes: [String: [TurnOutcome: Int]] {
-        var counts: [String: [TurnOutcome: Int]] = [:]
-        for t in turns { counts[t.design, default: [:]][t.outcome, default: 0] += 1 }
-        return counts
-    }
+    public var outcomes: [String: [TurnOutcome: Int]] { tally.outcomes }
 
     /// All designs, in report order.
     public var designs: [String] { info.designs }
@@ -68,7 +88,7 @@ public struct RunReport: Sendable {
     private mutating func evaluate(regressions: [Regression]) {
         // A gated metric gets a row even without values, so the failing gate shows in summary.csv.
         let gates = info.gates
-        var summary = Summary(turns: turns, runID: info.runID) { design in
+        var summary = tally.summary(runID: info.runID) { design in
             Set(gates.filter { $0.design == nil || $0.design == design }.map(\.metric) + regressions.flatMap(\.metrics))
         }
         results = info.gates.flatMap { $0.evaluate(summary) } + regressions.flatMap { $0.evaluate(summary) }

@@ -33,6 +33,10 @@ struct Runner {
         let out = URL(fileURLWithPath: options.out ?? "Reports/runs/\(Self.timestamp())", isDirectory: true)
         try checkOutputs(out)
 
+        let runID = "earshot-seed\(options.seed)"
+        // Rows go to disk as sessions finish: memory holds the summary's tally and a sample, not the run.
+        let spool = try RowSpool(directory: out, runID: runID, budget: options.budget)
+        let spoolFailure = Mutex<InputError?>(nil)
         let interruption = Interruption()
         defer { interruption.end() }
         var results: [RunResult] = []
@@ -41,14 +45,26 @@ struct Runner {
                 let seconds = scenarios.map(\.audio.duration.milliseconds).max()! / 1000
                 progress("\(file.pipeline.name): \(count) session(s) in real time, about \(Int(seconds.rounded(.up))) s")
             }
-            let result: RunResult
+            var result: RunResult
+            let design = file.pipeline.name, stop = interruption.stop
+            let keep: @Sendable (SessionResults) -> Void = { finished in
+                do { try spool.append(design: design, finished) } catch {
+                    spoolFailure.withLock { $0 = $0 ?? (error as? InputError) ?? InputError("\(error)") }
+                    stop.request()
+                }
+            }
             do {
-                result = switch options.mode {
-                case .virtual: try VirtualRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
-                                                  progress: options.quiet ? nil : SessionProgress(design: file.pipeline.name).report,
-                                                  stop: interruption.stop).run()
-                case .realtime: try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
-                                                    stop: interruption.stop).run()
+                switch options.mode {
+                case .virtual:
+                    result = try VirtualRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
+                                                progress: options.quiet ? nil : SessionProgress(design: design).report,
+                                                stop: interruption.stop, sessions: keep).run()
+                case .realtime:
+                    result = try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
+                                                 stop: interruption.stop).run()
+                    keep(SessionResults(turns: result.turns, stages: result.stages))
+                    result.turns = []
+                    result.stages = []
                 }
             } catch let error as InputError {
                 throw error
@@ -60,21 +76,23 @@ struct Runner {
             }
             results.append(result)
         }
+        if let error = spoolFailure.withLock({ $0 }) { throw error }
+        try spool.finish()
 
         var parameters = ["mode": options.mode.rawValue, "pipelines": pipelines.joined(separator: ","),
                           "scenarios": scenarios.map(\.name).joined(separator: ",")]
         if let shard = options.shard { parameters["shard"] = shard }
         if let network = options.network { parameters["network"] = network }
-        var info = RunInfo(runID: "earshot-seed\(options.seed)", configuration: configuration,
+        var info = RunInfo(runID: runID, configuration: configuration,
                            budget: options.budget, gates: options.gates,
                            parameters: parameters, versions: ["earshot": Earshot.version])
         info.interrupted = interruption.stop.isRequested
         info.pipelines = Dictionary(uniqueKeysWithValues: files.map { ($0.pipeline.name, $0.digest) })
-        let report = RunReport(info: info, runs: results)
+        let report = RunReport(info: info, spool: spool, runs: results)
         try write(report, to: out)
         if !options.quiet { try TerminalReportWriter().write(report) } else { print(TerminalReportWriter.verdict(report)) }
         if let signal = interruption.signal {
-            FileHandle.standardError.write(Data("earshot: interrupted by \(interruption.name): wrote the \(report.turns.count) turns that had finished to \(out.relativePath)/\n".utf8))
+            FileHandle.standardError.write(Data("earshot: interrupted by \(interruption.name): wrote the \(report.tally.turnCount) turns that had finished to \(out.relativePath)/\n".utf8))
             throw ExitCode(128 + signal)
         }
         FileHandle.standardError.write(Data("earshot: wrote \(out.relativePath)/\n".utf8))
