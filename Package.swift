@@ -60,14 +60,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // What more than one test target needs (wall-clock tests on a shared machine).
+        // What more than one test target needs (wall-clock tests on a shared machine, fuzzing).
         .target(name: "EarshotTestSupport", dependencies: ["EarshotCore"], path: "Tests/EarshotTestSupport"),
         .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore", "EarshotTestSupport"]),
-        .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"]),
+        .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio", "EarshotTestSupport"]),
         .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages", "EarshotTestSupport"]),
         .testTarget(
             name: "EarshotReportTests",
-            dependencies: ["EarshotReport", .product(name: "CSV", package: "CSV.swift")]),
+            dependencies: ["EarshotReport", "EarshotTestSupport", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "EarshotCLITests", dependencies: ["earshot"]),
     ],
     swiftLanguageModes: [.v6]

@@ -50,7 +50,8 @@ enum Field {
         var whole: Int64 = 0
         var wholeDigits = 0
         while i < end, let d = digit(bytes[i]) {
-            whole = whole * 10 + d
+            // Past 12 digits the value is refused below; accumulating them would overflow first.
+            if wholeDigits < 13 { whole = whole * 10 + d }
             wholeDigits += 1
             i = bytes.index(after: i)
         }

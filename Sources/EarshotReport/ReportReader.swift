@@ -40,11 +40,14 @@ public enum ReportReader {
 
     /// A `run.json`, checked for its schema version before anything else in it.
     public static func readInfo(_ file: URL) throws -> RunInfo {
-        let data = try contents(of: file)
+        try info(from: try contents(of: file), name: file.relativePath)
+    }
+
+    /// A `run.json`'s bytes; `name` names it in errors.
+    static func info(from data: Data, name: String) throws -> RunInfo {
         struct Version: Decodable {
             var schema_version: Int?
         }
-        let name = file.relativePath
         guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
             switch try? JSONSerialization.jsonObject(with: data) {
             case nil: throw InputError(file: name, "not valid JSON")
