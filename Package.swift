@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "earshot-bench",
             dependencies: [
-                "EarshotCore", "EarshotAudio", "EarshotStages", "COpus",
+                "EarshotCore", "EarshotAudio", "EarshotStages", "EarshotReport", "COpus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -28,7 +28,7 @@ public final class RowSpool: @unchecked Sendable {
     private(set) var tally = SummaryTally()
     private(set) var kept: [TurnRow] = []
     private(set) var keptStages: [StageRow] = []
-    private(set) var turnCount = 0
+    public private(set) var turnCount = 0
     private(set) var stageCount = 0
     private(set) var scenarios = Set<String>()
     private var failuresKeptPast = 0
