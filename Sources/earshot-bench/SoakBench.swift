@@ -20,7 +20,7 @@ extension EarshotBench {
                   earshot-bench soak --only realtime           # 10 min × 50 sessions, on the wall clock
                 """)
 
-        @Option(help: "The design to run.")
+        @Option(help: "The design to run: a preset, a pipeline file, or fixed-cascade (modelled stages only, no codec).")
         var pipeline = "duplex-gradium"
 
         @Option(help: "The scenario to tile (a fixture's name).")
@@ -52,7 +52,9 @@ extension EarshotBench {
         func run() throws {
             let base = try Scenario.load(from: URL(fileURLWithPath: "\(fixtures)/scenarios/\(scenario).yaml"),
                                          fixturesRoot: URL(fileURLWithPath: fixtures, isDirectory: true))
-            let pipeline = try PipelineFile.load(self.pipeline).pipeline
+            let pipeline = self.pipeline == "fixed-cascade"
+                ? try PipelineFile.parse(Realtime.fixedCascade, file: "fixed-cascade").pipeline
+                : try PipelineFile.load(self.pipeline).pipeline
             var table = BenchTable(title: "soak")
             for (mode, minutes, sessions) in [("virtual", virtualMinutes, virtualSessions), ("realtime", realtimeMinutes, realtimeSessions)]
             where wants(mode) {
@@ -81,7 +83,7 @@ extension EarshotBench {
                 let end = samples.last ?? 0
                 let peak = samples.max() ?? 0
                 let mb = { (b: Int) in Double(b) / 1_048_576 }
-                let p = "\(mode)_\(sessions)x\(minutes)min"
+                let p = "\(mode)_\(pipeline.name)_\(sessions)x\(minutes)min"
                 table.add("\(p)_turns", Double(spool.turnCount), unit: .count, target: "reference")
                 table.add("\(p)_wall", wall.milliseconds, unit: .milliseconds, target: "reference")
                 table.add("\(p)_rss_warm_mb", mb(warm), unit: .count, target: "reference")
