@@ -3,7 +3,8 @@ import Foundation
 /// Benchmark figures, printed as they come (value, unit, target, verdict) and written as CSV.
 struct BenchTable {
     enum Unit: String {
-        case nanoseconds = "ns", perSecond = "1/s", bytes = "B", count = "count", ratio = "x", microseconds = "us", milliseconds = "ms"
+        case nanoseconds = "ns", perSecond = "1/s", bytes = "B", megabytes = "MiB", count = "count", ratio = "x", percent = "%",
+             microseconds = "us", milliseconds = "ms"
     }
 
     let title: String

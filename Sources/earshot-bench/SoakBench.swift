@@ -13,8 +13,8 @@ extension EarshotBench {
                 Tiles a fixture scenario into one long conversation and runs many sessions of it the
                 way `earshot run` does (rows to disk as sessions finish, the summary tallied),
                 sampling the process's resident memory four times a second. Prints resident memory
-                once warm (after the first fifth of the run), at its peak and at the end, and the
-                growth from warm to the end beside its target.
+                once warm (after the first fifth of the run), at its peak and at the end, and how far
+                any later sample rose above the warm one, beside its target.
                 Example:
                   earshot-bench soak --only virtual            # 1 h of scenario × 100 sessions
                   earshot-bench soak --only realtime           # 10 min × 50 sessions, on the wall clock
@@ -82,14 +82,16 @@ extension EarshotBench {
                 let warm = samples.isEmpty ? 0 : samples[warmIndex]
                 let end = samples.last ?? 0
                 let peak = samples.max() ?? 0
+                // Flat means no sample after warm-up stands much above the warm one.
+                let afterWarm = samples.isEmpty ? 0 : samples[warmIndex...].max()!
                 let mb = { (b: Int) in Double(b) / 1_048_576 }
                 let p = "\(mode)_\(pipeline.name)_\(sessions)x\(minutes)min"
                 table.add("\(p)_turns", Double(spool.turnCount), unit: .count, target: "reference")
                 table.add("\(p)_wall", wall.milliseconds, unit: .milliseconds, target: "reference")
-                table.add("\(p)_rss_warm_mb", mb(warm), unit: .count, target: "reference")
-                table.add("\(p)_rss_peak_mb", mb(peak), unit: .count, target: "reference")
-                table.add("\(p)_rss_end_mb", mb(end), unit: .count, target: "reference")
-                table.add("\(p)_growth_after_warm_percent", warm == 0 ? 0 : Double(end - warm) / Double(warm) * 100, unit: .ratio,
+                table.add("\(p)_rss_warm_mb", mb(warm), unit: .megabytes, target: "reference")
+                table.add("\(p)_rss_peak_mb", mb(peak), unit: .megabytes, target: "reference")
+                table.add("\(p)_rss_end_mb", mb(end), unit: .megabytes, target: "reference")
+                table.add("\(p)_growth_after_warm_percent", warm == 0 ? 0 : Double(afterWarm - warm) / Double(warm) * 100, unit: .percent,
                           target: "<= 5 (flat after warm-up)")
                 if mode == "realtime" {
                     table.add("\(p)_frames_dropped", Double(result.harness.framesDropped), unit: .count, target: "== 0")

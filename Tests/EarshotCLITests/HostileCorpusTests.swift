@@ -36,20 +36,36 @@ import Testing
         let tmp = URL(fileURLWithPath: CLI.temporaryFolder(), isDirectory: true)
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
-        let arguments = c.arguments.map {
-            $0.replacingOccurrences(of: "{corpus}", with: Self.corpus.path)
+        // Pipelines that name a script or program of the repository say {repo}/{corpus} inside;
+        // they run from a copy with the places filled in, made outside the working folder.
+        let prepared = URL(fileURLWithPath: CLI.temporaryFolder(), isDirectory: true)
+        try FileManager.default.createDirectory(at: prepared, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: prepared) }
+        func fill(_ text: String) -> String {
+            text.replacingOccurrences(of: "{corpus}", with: Self.corpus.path)
                 .replacingOccurrences(of: "{repo}", with: CLI.root.path)
                 .replacingOccurrences(of: "{tmp}", with: tmp.path)
+        }
+        let arguments = try c.arguments.map { argument -> String in
+            let path = fill(argument)
+            guard path.hasSuffix(".yaml"), let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  text.contains("{repo}") || text.contains("{corpus}") else { return path }
+            let copy = prepared.appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent)
+            try fill(text).write(to: copy, atomically: true, encoding: .utf8)
+            return copy.path
         }
         let r = try CLI.run(arguments, in: tmp, timeLimit: .seconds(60))
         #expect(!r.timedOut, "hung: \(arguments)")
         #expect(r.status == c.status, "\(arguments): \(r.stderr)\(r.stdout.suffix(300))")
         #expect(r.stderr.contains(c.message) || r.stdout.contains(c.message), "\(arguments): \(r.stderr)")
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"), "\(r.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
         if c.status == 2 {
             #expect(r.stderr.split(separator: "\n").count <= 3, "one clear line, got: \(r.stderr)")
-            let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
             #expect(left.isEmpty, "refused input wrote \(left)")
+        } else {
+            // Nothing but the folders the command was told to write.
+            #expect(left.allSatisfy { name in arguments.contains("\(tmp.path)/\(name)") }, "wrote \(left) outside --out")
         }
     }
 }
