@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(
             name: "EarshotReportTests",
             dependencies: ["EarshotReport", "EarshotTestSupport", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "EarshotCLITests", dependencies: ["earshot"]),
+        .testTarget(name: "EarshotCLITests", dependencies: ["earshot", "EarshotTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 @testable import earshot
 import EarshotCore
+import EarshotTestSupport
 import Foundation
 import Testing
 
@@ -78,7 +79,7 @@ import Testing
             let started = try String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
             #expect(!started.isEmpty)
             for pid in started {
-                #expect(CLI.gone(pid), "\(name): sleep \(pid) outlived earshot")
+                #expect(processGone(pid), "\(name): sleep \(pid) outlived earshot")
             }
         }
     }

@@ -182,19 +182,6 @@ extension ProcessStageTests {
         try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
     }
 
-    /// Whether `pid` is gone within `limit`: no such process, or a zombie (killed, its parent gone,
-    /// waiting for whatever reaps orphans here to get round to it).
-    static func gone(_ pid: pid_t, within limit: Duration = .seconds(5)) -> Bool {
-        let until = ContinuousClock.now + limit
-        while ContinuousClock.now < until {
-            if kill(pid, 0) != 0 && errno == ESRCH { return true }
-            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
-            usleep(10_000)
-        }
-        return false
-    }
-
     /// The most memory this process has held so far (VmHWM), in bytes.
     static func peakMemory() -> Int {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
@@ -214,11 +201,11 @@ extension ProcessStageTests {
         #expect(h.emitted.map(\.text?.text) == ["b"])
         var pids = try Self.pids(in: pidFile)
         #expect(pids.count == 2, "\(pids)")
-        #expect(Self.gone(pids[0]), "the first wrapper's sleep \(pids[0]) outlived it")
-        #expect(!Self.gone(pids[1], within: .zero))
+        #expect(processGone(pids[0]), "the first wrapper's sleep \(pids[0]) outlived it")
+        #expect(!processGone(pids[1], within: .zero))
         _ = h.finish()
         pids = try Self.pids(in: pidFile)
-        #expect(Self.gone(pids[1]), "the second wrapper's sleep \(pids[1]) outlived the stage")
+        #expect(processGone(pids[1]), "the second wrapper's sleep \(pids[1]) outlived the stage")
         #expect(ChildProcesses.running.isDisjoint(with: pids))
     }
 
