@@ -47,10 +47,15 @@ public final class VirtualRuntime: Sendable {
         let wallStart = ContinuousClock.now
         let topology = pipeline.topology()
         let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
-        let indices = Array(configuration.sessions(scenarioCount: scenarios.count))
-        let horizon = indices.map { timelines[$0 % scenarios.count].duration.nanoseconds }.max() ?? 0
+        // Sessions and batches are ranges, worked out when needed: ten million sessions cost nothing up front.
+        let indices = configuration.sessions(scenarioCount: scenarios.count)
+        // With as many sessions as scenarios every scenario runs; with fewer, those the sessions pick.
+        let used = indices.count >= scenarios.count ? Array(timelines.indices) : indices.map { $0 % scenarios.count }
+        let horizon = used.map { timelines[$0].duration.nanoseconds }.max() ?? 0
         let cutoff = horizon + configuration.drainTimeout.nanoseconds
-        let batches = stride(from: 0, to: indices.count, by: batchSize).map { $0..<min($0 + batchSize, indices.count) }
+        let size = batchSize, count = indices.count
+        let batchCount = (count + size - 1) / size
+        let block: @Sendable (Int) -> Range<Int> = { b in (b * size)..<min(b * size + size, count) }
 
         // Finished batches wait here until every batch before them has finished, then go on in
         // session order: to `sessions` as they come, or into the result.
@@ -65,7 +70,7 @@ public final class VirtualRuntime: Sendable {
         let stats = Mutex(HarnessStats())
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(workers, batchCount)) { _ in
             // A batch's harness figures (three histograms, ~0.6 MB) merge into the worker's own at
             // once, so memory does not grow with the number of batches.
             var workerStats = HarnessStats()
@@ -74,10 +79,10 @@ public final class VirtualRuntime: Sendable {
             // the first k batches done: whole sessions, in session order.
             while failure.withLock({ $0 == nil }), !(stop?.isRequested ?? false) {
                 let b = next.add(1, ordering: .relaxed).oldValue
-                guard b < batches.count else { return }
+                guard b < batchCount else { return }
                 do {
                     let batch = try VirtualBatch(
-                        design: pipeline.name, sessions: batches[b].map { (position: $0, index: indices[$0]) },
+                        design: pipeline.name, sessions: block(b).map { (position: $0, index: indices.lowerBound + $0) },
                         scenarios: scenarios, timelines: timelines, topology: topology,
                         configuration: configuration, cutoff: cutoff)
                     var output = batch.run()
@@ -93,7 +98,7 @@ public final class VirtualRuntime: Sendable {
                             }
                         }
                     }
-                    let finished = done.add(batches[b].count, ordering: .relaxed).newValue
+                    let finished = done.add(block(b).count, ordering: .relaxed).newValue
                     progress?(finished, indices.count)
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
@@ -105,7 +110,7 @@ public final class VirtualRuntime: Sendable {
         var total = stats.withLock { $0 }
         total.wall = ContinuousClock.now - wallStart
         return handover.withLock { h in
-            RunResult(design: pipeline.name, turns: h.turns, stages: h.stages, harness: total, interrupted: h.next < batches.count)
+            RunResult(design: pipeline.name, turns: h.turns, stages: h.stages, harness: total, interrupted: h.next < batchCount)
         }
     }
 }

@@ -68,6 +68,7 @@ public struct TerminalReportWriter: ReportWriter {
     /// `PASS: 4 checks within budget (2 designs, 80 turns)` or `FAIL: 1 of 4 checks failed: …`.
     public static func verdict(_ report: RunReport) -> String {
         let scope = "\(report.designs.count) design\(report.designs.count == 1 ? "" : "s"), \(report.tally.turnCount) turns"
+            + (report.info.interrupted ? ", interrupted: the turns that finished" : "")
         let failed = report.results.filter { !$0.pass }
         if report.results.isEmpty { return "PASS: no gates set (\(scope))" }
         if failed.isEmpty { return "PASS: \(report.results.count) check\(report.results.count == 1 ? "" : "s") within budget (\(scope))" }
