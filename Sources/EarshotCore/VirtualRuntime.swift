@@ -76,6 +76,7 @@ public final class VirtualRuntime: Sendable {
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
         var stats = HarnessStats()
+        var connections = LatencyHistogram()
         let interrupted = outputs.withLock { $0.count } < batches.count
         outputs.withLock { outputs in
             for b in batches.indices {
@@ -83,10 +84,12 @@ public final class VirtualRuntime: Sendable {
                 turns += output.turns
                 stages += output.stages
                 stats.merge(output.stats)
+                for c in output.connections { connections.record(c) }
             }
         }
         stats.wall = ContinuousClock.now - wallStart
-        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: interrupted)
+        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: interrupted,
+                         connections: connections)
     }
 }
 
@@ -98,6 +101,7 @@ final class VirtualBatch {
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
         var stats = HarnessStats()
+        var connections: [Duration] = []
     }
 
     var queue = EventQueue()
@@ -139,6 +143,7 @@ final class VirtualBatch {
             let r = session.ledger.results(records: session.nodes.records)
             output.turns += r.turns
             output.stages += r.stages
+            output.connections += session.nodes.connections
         }
         output.stats.simulated = .nanoseconds(lastHandled)
         return output
