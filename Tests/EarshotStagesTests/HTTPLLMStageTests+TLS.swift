@@ -47,6 +47,24 @@ extension HTTPLLMStageTests {
         #expect(server.requests.isEmpty)
     }
 
+    /// A trusted certificate for another name is no better than an untrusted one.
+    @Test func aCertificateThatDoesNotNameTheHostFailsTheTurnSayingSo() throws {
+        let certificates = try Self.requireTLS()
+        let server = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Hi"], first: .zero)])
+        defer { server.stop() }
+        let front = try HTTPLLMTLSFront(server, elsewhere: true)
+        defer { front.stop() }
+        var configuration = Self.configuration(server)
+        configuration.baseURL = front.baseURL
+        configuration.caBundle = certificates.ca
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("does not name the host"), "\(reason)")
+        #expect(server.requests.isEmpty)
+    }
+
     /// With the CA in `ca_bundle` every turn streams, over one TLS connection opened before the
     /// first turn; the handshake, held back `handshakeMs` by the server, is the recorded set-up
     /// and no part of any turn's time to first token.

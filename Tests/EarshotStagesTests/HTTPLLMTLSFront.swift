@@ -14,6 +14,8 @@ final class HTTPLLMTLSFront: @unchecked Sendable {
         var otherCA: String { directory.appendingPathComponent("other-ca.pem").path }
         var server: String { directory.appendingPathComponent("server.pem").path }
         var serverKey: String { directory.appendingPathComponent("server.key").path }
+        /// Signed by `ca` for elsewhere.test only.
+        var elsewhere: String { directory.appendingPathComponent("elsewhere.pem").path }
     }
 
     /// Why the TLS tests cannot run here, or nil.
@@ -32,12 +34,14 @@ final class HTTPLLMTLSFront: @unchecked Sendable {
     private let process: Process
     private let input: Pipe
 
-    /// A TLS front for `backend`, showing the certificate for 127.0.0.1 signed by `certificates.ca`.
-    init(_ backend: HTTPLLMTestServer, handshakeDelay: Duration = .zero) throws {
+    /// A TLS front for `backend`, showing the certificate for 127.0.0.1 signed by `certificates.ca`,
+    /// or with `elsewhere` one the same CA signed for another name.
+    init(_ backend: HTTPLLMTestServer, handshakeDelay: Duration = .zero, elsewhere: Bool = false) throws {
         let certificates = try Self.certificates.get()
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, certificates.server, certificates.serverKey, String(backend.port),
+        process.arguments = ["python3", "-c", Self.script, elsewhere ? certificates.elsewhere : certificates.server,
+                             certificates.serverKey, String(backend.port),
                              String(Double(handshakeDelay.nanoseconds) / 1e9)]
         input = Pipe()
         let output = Pipe()
@@ -126,6 +130,8 @@ final class HTTPLLMTLSFront: @unchecked Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
                 .write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
+            try "subjectAltName=DNS:elsewhere.test\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
+                .write(to: directory.appendingPathComponent("elsewhere.ext"), atomically: true, encoding: .utf8)
         } catch {
             return .failure(CertificateError(description: "cannot prepare \(directory.path): \(error)"))
         }
@@ -137,6 +143,8 @@ final class HTTPLLMTLSFront: @unchecked Sendable {
             ["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
             ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
              "-days", "2", "-extfile", "server.ext"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "elsewhere.pem",
+             "-days", "2", "-extfile", "elsewhere.ext"],
         ]
         for arguments in steps {
             let process = Process()
