@@ -145,6 +145,15 @@ final class HTTPStreamSession: Sendable {
             return Failure(description: "TLS handshake failed: \(text)")
         case let extra as NIOSSLExtraError where extra == .failedToValidateHostname:
             return Failure(description: "TLS: the server's certificate does not name the host in base_url (\(extra))")
+        case let error as NIOConnectionError:
+            // Every address tried failed; the first one's reason is the one to act on.
+            if let first = error.connectionErrors.first {
+                return Failure(description: "cannot connect to \(error.host):\(error.port): \(failure(first.error).description)")
+            }
+            return Failure(description: "cannot look up \(error.host): no address")
+        case let error as IOError:
+            // NIO's own wording ("connection reset (error set)") hides what the system said.
+            return Failure(description: String(cString: strerror(error.errnoCode)))
         case let error as HTTPClientError:
             return Failure(description: "\(error)")
         default:

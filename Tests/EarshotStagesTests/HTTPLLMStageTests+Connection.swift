@@ -181,3 +181,24 @@ extension HTTPLLMStageTests {
         #expect(proxy.connections == 1)
     }
 }
+
+extension HTTPLLMStageTests {
+    /// Nothing listens: the turn fails at once with the reason, not after the idle limit with "timed out".
+    @Test func aRefusedConnectionFailsTheTurnAtOnceSayingWhy() throws {
+        let server = try HTTPLLMTestServer([])
+        let port = server.port
+        server.stop()
+        var configuration = Self.configuration(server, timeout: .seconds(5))
+        configuration.baseURL = "http://127.0.0.1:\(port)"
+        configuration.preconnect = false
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        let start = ContinuousClock.now
+        try h.feed(Self.final("hi"), turn: 1)
+        Self.drain(h)
+        let waited = ContinuousClock.now - start
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.hasPrefix("request failed: ") && reason.lowercased().contains("refused"), "\(reason)")
+        #expect(waited < .seconds(2), "\(waited)")
+        #expect(h.connections.isEmpty, "no connection was set up")
+    }
+}
