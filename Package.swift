@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries from Debian packages; variadic C calls get static inline wrappers in shim.h.
@@ -42,6 +43,7 @@ let package = Package(
             dependencies: [
                 "EarshotCore", "EarshotAudio", "CWebRtcVad", "CEspeakNG", "CPocketSphinx",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Presets")]),
         .target(

@@ -81,6 +81,7 @@ public final class RealtimeRuntime {
         }
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
+        var connections = LatencyHistogram()
         for session in sessions {
             session.callOnEveryStage { stage, ctx in stage.finished(context: ctx) }
         }
@@ -95,9 +96,11 @@ public final class RealtimeRuntime {
             }
             turns += r.turns
             stages += r.stages
+            for c in pacer.queue.sync(execute: { session.connections }) { connections.record(c) }
         }
         for e in pool.queues.indices { pool.queues[e].sync { stats.merge(pool.stats[e].value) } }
         stats.wall = ContinuousClock.now - wallStart
-        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: stoppedAt != nil)
+        return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: stoppedAt != nil,
+                         connections: connections)
     }
 }

@@ -225,6 +225,9 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         }
     }
 
+    /// Read, like `results`, once the session has drained.
+    var connections: [Duration] { nodes.connections }
+
     func results() -> (turns: [TurnResult], stages: [StageTurnResult]) {
         ledger.pointee.sourceEmits = sourceEmits
         return ledger.pointee.results(records: nodes.records)

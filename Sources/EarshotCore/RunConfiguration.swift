@@ -49,13 +49,17 @@ public struct RunResult: Sendable {
     public var harness: HarnessStats
     /// Stopped early by a `RunStop`: the turns are those that had finished, not the whole run.
     public var interrupted: Bool
+    /// Every connection set-up the stages recorded outside their turns (`StageContext.recordConnection`).
+    public var connections: LatencyHistogram
 
-    public init(design: String, turns: [TurnResult], stages: [StageTurnResult], harness: HarnessStats, interrupted: Bool = false) {
+    public init(design: String, turns: [TurnResult], stages: [StageTurnResult], harness: HarnessStats, interrupted: Bool = false,
+                connections: LatencyHistogram = LatencyHistogram()) {
         self.design = design
         self.turns = turns
         self.stages = stages
         self.harness = harness
         self.interrupted = interrupted
+        self.connections = connections
     }
 }
 

@@ -53,6 +53,9 @@ struct SessionNodes {
         zip(names, contexts).map { ($0, $1.record) }
     }
 
+    /// The connection set-ups every stage of the session recorded.
+    var connections: [Duration] { contexts.flatMap(\.record.connections) }
+
     /// What the one delivery rule says of `frame` at `node`, under every clock.
     enum Route {
         /// The stage waits on outside work: the frame joined its backlog.

@@ -122,6 +122,13 @@ public final class StageContext {
         record.mark(mark, turn: turn, at: now)
     }
 
+    /// Records that setting up a connection (TCP connect, TLS handshake) took `setUp`, apart from
+    /// any turn: no CSV column holds it, and run.json sums it up per design (`connect`). A stage
+    /// that opens its connection inside a turn still records it here, so the two can be told apart.
+    public func recordConnection(_ setUp: Duration) {
+        record.recordConnection(setUp)
+    }
+
     /// Fails `turn` with a reason; the turn's outcome becomes `failed`, the run goes on.
     public func fail(turn: Int, reason: String) {
         record.fail(turn: turn, failure: StageFailure(stage: stageName, reason: reason))

@@ -120,6 +120,9 @@ public final class StageHarness: SessionDriver {
     /// Marks the stage recorded, per turn.
     public var marks: [Int: [Mark: RunTime]] { context.record.marks }
 
+    /// Connection set-ups the stage recorded, in order.
+    public var connections: [Duration] { context.record.connections }
+
     /// Turns the stage failed, with the reason.
     public var failures: [Int: StageFailure] { context.record.failures }
 

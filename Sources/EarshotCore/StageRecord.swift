@@ -13,6 +13,8 @@ struct StageRecord {
     private(set) var turns: [TurnTiming] = []
     private(set) var marks: [Int: [Mark: RunTime]] = [:]
     private(set) var failures: [Int: StageFailure] = [:]
+    /// Connection set-ups outside every turn (`StageContext.recordConnection`), in order.
+    private(set) var connections: [Duration] = []
 
     private mutating func slot(_ turn: Int) -> Int {
         let i = max(turn, 0)
@@ -38,6 +40,10 @@ struct StageRecord {
 
     mutating func mark(_ mark: Mark, turn: Int, at time: RunTime) {
         if marks[turn]?[mark] == nil { marks[turn, default: [:]][mark] = time }
+    }
+
+    mutating func recordConnection(_ setUp: Duration) {
+        connections.append(setUp)
     }
 
     mutating func fail(turn: Int, failure: StageFailure) {

@@ -68,13 +68,18 @@ public final class VirtualRuntime: Sendable {
         let handover = Mutex(Handover())
         let failure = Mutex<(any Error)?>(nil)
         let stats = Mutex(HarnessStats())
+        let connections = Mutex(LatencyHistogram())
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, batchCount)) { _ in
             // A batch's harness figures (three histograms, ~0.6 MB) merge into the worker's own at
             // once, so memory does not grow with the number of batches.
             var workerStats = HarnessStats()
-            defer { stats.withLock { $0.merge(workerStats) } }
+            var workerConnections = LatencyHistogram()
+            defer {
+                stats.withLock { $0.merge(workerStats) }
+                connections.withLock { $0.merge(workerConnections) }
+            }
             // Batches are taken in order and every one taken runs to its end, so a stop leaves
             // the first k batches done: whole sessions, in session order.
             while failure.withLock({ $0 == nil }), !(stop?.isRequested ?? false) {
@@ -88,6 +93,8 @@ public final class VirtualRuntime: Sendable {
                     var output = batch.run()
                     workerStats.merge(output.stats)
                     output.stats = HarnessStats()
+                    for c in output.connections { workerConnections.record(c) }
+                    output.connections = []
                     handover.withLock { h in
                         h.waiting[b] = output
                         while let ready = h.waiting.removeValue(forKey: h.next) {
@@ -109,8 +116,10 @@ public final class VirtualRuntime: Sendable {
 
         var total = stats.withLock { $0 }
         total.wall = ContinuousClock.now - wallStart
+        let setups = connections.withLock { $0 }
         return handover.withLock { h in
-            RunResult(design: pipeline.name, turns: h.turns, stages: h.stages, harness: total, interrupted: h.next < batchCount)
+            RunResult(design: pipeline.name, turns: h.turns, stages: h.stages, harness: total, interrupted: h.next < batchCount,
+                      connections: setups)
         }
     }
 }
@@ -123,6 +132,7 @@ final class VirtualBatch {
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
         var stats = HarnessStats()
+        var connections: [Duration] = []
     }
 
     var queue = EventQueue()
@@ -164,6 +174,7 @@ final class VirtualBatch {
             let r = session.ledger.results(records: session.nodes.records)
             output.turns += r.turns
             output.stages += r.stages
+            output.connections += session.nodes.connections
         }
         output.stats.simulated = .nanoseconds(lastHandled)
         return output

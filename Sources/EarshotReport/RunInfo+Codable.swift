@@ -8,7 +8,7 @@ extension RunInfo: Codable {
         case startedAt = "started_at"
         case seed, configuration
         case budgetMs = "budget_ms"
-        case gates, designs, scenarios, parameters, versions, machine, harness, shards, interrupted, rows, pipelines
+        case gates, designs, scenarios, parameters, versions, machine, harness, connect, shards, interrupted, rows, pipelines
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +39,7 @@ extension RunInfo: Codable {
         versions = try c.decodeIfPresent([String: String].self, forKey: .versions) ?? [:]
         machine = try c.decodeIfPresent(Machine.self, forKey: .machine)
         harness = try c.decodeIfPresent([String: Harness].self, forKey: .harness) ?? [:]
+        connect = try c.decodeIfPresent([String: Connect].self, forKey: .connect) ?? [:]
         shards = try c.decodeIfPresent([Shard].self, forKey: .shards) ?? []
         interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
         rows = try c.decodeIfPresent(Rows.self, forKey: .rows)
@@ -60,6 +61,8 @@ extension RunInfo: Codable {
         try c.encode(versions, forKey: .versions)
         try c.encodeIfPresent(machine, forKey: .machine)
         try c.encode(harness, forKey: .harness)
+        // Written only when some design connected, so runs without network stages keep their bytes.
+        if !connect.isEmpty { try c.encode(connect, forKey: .connect) }
         if !shards.isEmpty { try c.encode(shards, forKey: .shards) }
         if interrupted { try c.encode(true, forKey: .interrupted) }
         try c.encodeIfPresent(rows, forKey: .rows)

@@ -24,6 +24,8 @@ public struct RunInfo: Sendable, Equatable {
     public var machine: Machine?
     /// The harness's own costs per design.
     public var harness: [String: Harness] = [:]
+    /// Per design, the connection set-ups its stages made outside the turns; absent when none did.
+    public var connect: [String: Connect] = [:]
     /// The shards a merged run came from, in merge order; empty for a run made in one go.
     public var shards: [Shard] = []
     /// Stopped early (SIGINT, SIGTERM): the tables hold only what had finished. Written only when true.

@@ -50,6 +50,12 @@ extension RunReport {
                 if info.harness[design] == nil { info.harness[design] = h } else { info.harness[design]!.merge(h) }
             }
         }
+        info.connect = [:]
+        for shard in shards {
+            for (design, c) in shard.info.connect {
+                if info.connect[design] == nil { info.connect[design] = c } else { info.connect[design]!.merge(c) }
+            }
+        }
         info.shards = shards.flatMap { s in
             s.info.shards.isEmpty
                 ? [RunInfo.Shard(runID: s.info.runID, seed: s.info.seed, startedAt: s.info.startedAt,

@@ -38,13 +38,17 @@ public struct RunReport: Sendable {
         evaluate(regressions: regressions)
     }
 
-    /// A fresh run: one `RunResult` per design. Harness costs go to `info.harness`.
+    /// A fresh run: one `RunResult` per design. Harness costs go to `info.harness`, connection
+    /// set-ups to `info.connect`.
     public init(info: RunInfo, runs: [RunResult], regressions: [Regression] = []) {
         var info = info
+        var connections: [String: LatencyHistogram] = [:]
         for run in runs {
             let h = RunInfo.Harness(run.harness)
             if info.harness[run.design] == nil { info.harness[run.design] = h } else { info.harness[run.design]!.merge(h) }
+            connections[run.design, default: LatencyHistogram()].merge(run.connections)
         }
+        for (design, h) in connections { info.connect[design] = RunInfo.Connect(h) }
         self.init(
             info: info,
             turns: runs.flatMap { $0.turns.map { TurnRow($0, runID: info.runID, budget: info.budget) } },

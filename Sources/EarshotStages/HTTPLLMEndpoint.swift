@@ -1,19 +1,18 @@
 import EarshotCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// Where `llm-openai` sends its requests and the headers it adds, checked once when the stage is
-/// made, so a wrong `base_url`, header or query parameter stops the run at load time (exit 2)
-/// instead of failing every turn.
+/// Where `llm-openai` sends its requests, the headers it adds and how it connects, checked once
+/// when the stage is made, so a wrong `base_url`, header, query parameter, CA bundle or proxy
+/// stops the run at load time (exit 2) instead of failing every turn.
 struct HTTPLLMEndpoint: Sendable {
     /// `{base_url}/v1/chat/completions` with the query parameters; `base_url` may end in `/v1`.
     let chat: URL
     /// `{base_url}/v1/models`: what the connection is opened with before the first turn.
     let models: URL
     let headers: [StageArgument.Entry]
-    /// Values read from the environment for headers and query parameters: never put in a message.
+    let connection: HTTPConnectionSettings
+    /// Values read from the environment for headers and query parameters, and a proxy's password:
+    /// never put in a message.
     let secrets: [String]
 
     /// Set by the stage on every request; a configured header must not change the framing.
@@ -28,7 +27,7 @@ struct HTTPLLMEndpoint: Sendable {
             throw InputError("base_url \"\(shown)\" is not an http(s) URL")
         }
         guard components.user == nil && components.password == nil else {
-            throw InputError("base_url must not carry a user or password (\(shown)): URLSession would send them as Basic auth; "
+            throw InputError("base_url must not carry a user or password (\(shown)): they would go out as Basic auth; "
                              + "put the API key in the environment variable named by api_key_env (\(configuration.apiKeyVariable))")
         }
         var secrets: [String] = []
@@ -64,6 +63,8 @@ struct HTTPLLMEndpoint: Sendable {
         self.chat = chat
         self.models = models
         self.headers = headers
+        connection = try HTTPConnectionSettings(caBundle: configuration.caBundle, url: chat, environment: environment)
+        if let password = connection.proxy?.password { secrets.append(password) }
         // Longest first, so a secret that contains another is hidden whole.
         self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
     }

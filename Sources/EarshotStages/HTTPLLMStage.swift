@@ -1,24 +1,22 @@
 import EarshotCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOHTTP1
 
 /// `llm-openai`: a real LLM behind an OpenAI-compatible streaming chat endpoint
 /// (`POST {base_url}/v1/chat/completions`, `stream: true`), the network counterpart of `llm-scripted`.
 ///
-/// The request runs outside the stage: URLSession's callbacks reach it through a `StageInbox`, so
+/// The request runs outside the stage: the HTTP client's callbacks reach it through a `StageInbox`, so
 /// waiting for the server never occupies the stage's queue or its session's executor, and each
 /// token is stamped by the harness as it arrives — in real time on the wall clock; in virtual
 /// time as much run-clock time after the request as it took on the wall. An `interruption`
 /// reaching the stage meanwhile abandons the stream at once. Two cancellable timers bound a reply:
 /// the idle limit, re-armed by every piece of the stream, and the total limit, armed once.
 ///
-/// One URLSession per stage keeps its connection open from turn to turn, and `preconnect` opens it
+/// One HTTP client per stage keeps its connection open from turn to turn, and `preconnect` opens it
 /// when the session starts (a `GET /v1/models`), so no turn's time to first token holds a TCP or
-/// TLS handshake. URLSession on Linux reports no connection timings (its task metrics stay empty),
-/// so what that first request took — lookup, connect, TLS and one small round trip — is kept as
-/// `connectTime`, apart from every turn.
+/// TLS handshake. The set-up of the client's first connection — lookup, connect, proxy tunnel, TLS,
+/// up to the first request's head going out — is `connectTime`, recorded for the session's report
+/// (`StageContext.recordConnection`), apart from every turn.
 ///
 /// The API key is read from the environment variable named by `apiKeyVariable` when a request is
 /// made, and is never put in a failure reason: reasons are built from the status, the server's
@@ -41,6 +39,8 @@ public final class HTTPLLMStage: Stage {
         public var query: [StageArgument.Entry] = []
         /// Open the connection when the session starts rather than inside the first turn.
         public var preconnect = true
+        /// A PEM file of the CA certificates to trust instead of the system's.
+        public var caBundle: String?
         public init(baseURL: String) { self.baseURL = baseURL }
     }
 
@@ -52,8 +52,9 @@ public final class HTTPLLMStage: Stage {
 
     /// The session's conversation so far, as chat messages (`user`, `assistant`, alternating).
     public private(set) var history: [(role: String, content: String)] = []
-    /// Run-clock time from sending the opening request to its response's headers: the connection's
-    /// setup plus one small round trip; nil until it answered, or with `preconnect` off.
+    /// How long the client's first connection took to set up: from the first request's start to its
+    /// head going out (lookup, TCP connect, proxy tunnel, TLS handshake), on the wall clock. The opening
+    /// request's with `preconnect`, else the first turn's; nil while no request has gone out.
     public private(set) var connectTime: Duration?
     private var client: HTTPStreamSession?
     private var opening: Opening?
@@ -92,11 +93,9 @@ public final class HTTPLLMStage: Stage {
 
     /// The request that opens the connection before the first turn.
     private final class Opening {
-        let sent: RunTime
         var stream: HTTPStreamSession.Stream?
         var inbox: StageInbox<HTTPStreamSession.Event>?
         var limit: Scheduled?
-        init(sent: RunTime) { self.sent = sent }
 
         /// Lets the request run to its end, so its connection is kept, unless `cancelling`.
         func close(cancelling: Bool) {
@@ -115,7 +114,7 @@ public final class HTTPLLMStage: Stage {
     deinit {
         reply?.close()
         opening?.close(cancelling: true)
-        client?.invalidate()
+        client?.shutdown()
     }
 
     public func started(context: StageContext) {
@@ -127,31 +126,31 @@ public final class HTTPLLMStage: Stage {
         abandon(keepingTurn: true)
         opening?.close(cancelling: true)
         opening = nil
-        client?.invalidate()
+        client?.shutdown()
         client = nil
     }
 
     /// The stage's one session, made on first use: a stage made only to check a pipeline file opens nothing.
     private var session: HTTPStreamSession {
         if let client { return client }
-        let made = HTTPStreamSession()
+        // No connection attempt outlives a turn's total limit; the idle limit usually ends it sooner.
+        let made = HTTPStreamSession(endpoint.connection, connectLimit: configuration.totalTimeout)
         client = made
         return made
     }
 
     /// Sends the opening request; its answer, whatever its status, leaves a connection to reuse.
     private func open(context: StageContext) {
-        var request = URLRequest(url: endpoint.models)
-        request.httpMethod = "GET"
+        var request = HTTPStreamSession.Request(url: endpoint.models, method: .GET, headers: [:])
         authorize(&request, key: ProcessInfo.processInfo.environment[configuration.apiKeyVariable] ?? "")
-        let o = Opening(sent: context.now)
+        let o = Opening()
         opening = o
         let inbox = context.openInbox(of: HTTPStreamSession.Event.self) { [weak self, weak o] event in
             guard let self, let o, self.opening === o else { return }
             switch event {
-            case .response:
-                if self.connectTime == nil { self.connectTime = context.now - o.sent }
-            case .data:
+            case .headSent(let setUp):
+                self.noteConnection(setUp, context: context)
+            case .response, .data:
                 break
             case .finished:
                 o.close(cancelling: false)
@@ -188,7 +187,7 @@ public final class HTTPLLMStage: Stage {
 
     private func start(_ user: String, turn: Int, context: StageContext) {
         let key = ProcessInfo.processInfo.environment[configuration.apiKeyVariable] ?? ""
-        let request: URLRequest
+        let request: HTTPStreamSession.Request
         do {
             request = try makeRequest(user: user, key: key)
         } catch {
@@ -209,24 +208,30 @@ public final class HTTPLLMStage: Stage {
         r.stream = session.start(request) { inbox.post($0) }
     }
 
-    func makeRequest(user: String, key: String) throws -> URLRequest {
+    func makeRequest(user: String, key: String) throws -> HTTPStreamSession.Request {
         var messages = [ChatMessage(role: "system", content: configuration.systemPrompt)]
         messages += history.map { ChatMessage(role: $0.role, content: $0.content) }
         messages.append(ChatMessage(role: "user", content: user))
         let body = ChatRequest(model: configuration.model, stream: true, max_tokens: configuration.maxTokens, messages: messages)
-        var request = URLRequest(url: endpoint.chat)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
+        var request = HTTPStreamSession.Request(url: endpoint.chat, method: .POST,
+                                                headers: ["Content-Type": "application/json", "Accept": "text/event-stream"],
+                                                body: try JSONEncoder().encode(body))
         authorize(&request, key: key)
-        request.httpBody = try JSONEncoder().encode(body)
         return request
     }
 
     /// The key as a Bearer token, then the configured headers, which may replace any of the stage's.
-    private func authorize(_ request: inout URLRequest, key: String) {
-        if !key.isEmpty { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        for header in endpoint.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+    private func authorize(_ request: inout HTTPStreamSession.Request, key: String) {
+        if !key.isEmpty { request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(key)") }
+        for header in endpoint.headers { request.headers.replaceOrAdd(name: header.name, value: header.value) }
+    }
+
+    /// The first request to go out opened the client's first connection: its set-up is the session's
+    /// connection time. Later requests ride a kept connection, or one the report does not count.
+    private func noteConnection(_ setUp: Duration, context: StageContext) {
+        guard connectTime == nil else { return }
+        connectTime = setUp
+        context.recordConnection(setUp)
     }
 
     /// The stall limit starts again from now: no response, or nothing new, for `timeout` fails the turn.
@@ -244,12 +249,19 @@ public final class HTTPLLMStage: Stage {
     private func handle(_ event: HTTPStreamSession.Event, context: StageContext) {
         guard let reply else { return }
         switch event {
+        case .headSent(let setUp):
+            noteConnection(setUp, context: context)
         case .response(let status, let location):
             reply.status = status
             reply.location = location
             rearmStall(context: context)
         case .finished(let error):
-            if let error { return fail("request failed: \(error)", context: context) }
+            if let error {
+                let hint = !error.untrustedCertificate ? ""
+                    : endpoint.connection.caBundle.map { "; no CA in ca_bundle (\($0)) signed it" }
+                        ?? "; set ca_bundle to a PEM file of the CA that signed it"
+                return fail("request failed: \(error)\(hint)", context: context)
+            }
             if let status = reply.status, status >= 300 {
                 return fail(failure(status, body: reply.body, location: reply.location), context: context)
             }

@@ -1,115 +1,124 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
 import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// One stage's HTTP client: a single URLSession whose connections stay open between requests, so
-/// a turn after the first pays no TCP or TLS handshake. Each request's progress is handed on as it
-/// happens: URLSession's delegate calls the request's `onEvent` from its own serial queue — the
-/// response's status, each piece of the body, the end — and nothing ever waits for it. A stage
-/// passes `onEvent` into a `StageInbox`.
+/// One stage's HTTP client: an `HTTPClient` whose pool keeps its connections open between
+/// requests, so a turn after the first pays no TCP or TLS handshake. Its event loops are the
+/// process's shared ones; its connections are its own, so each session keeps its own alive.
+/// Each request's progress is handed on as it happens: the client calls the request's delegate on
+/// an event loop — the request's head written, the response's status, each piece of the body, the
+/// end — and the delegate only passes each on to `onEvent` (a stage's `StageInbox`); nothing on an
+/// event loop ever waits.
 ///
-/// Redirects: URLSession turns a redirected POST into a GET (301–303) or, on Linux, re-sends it
-/// without its body (307, 308). So the session follows none itself: a 307 or 308 to the same host
-/// (or from http to https on it) is sent again from here with its method, headers and body;
-/// any other redirect ends the request with its status and `Location`, for the stage to report.
-///
-/// `@unchecked Sendable` because URLSession requires a Sendable delegate; the routes from task to
-/// request are behind a mutex, and the rest is set once in `init`.
-final class HTTPStreamSession: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// Redirects: the client follows none itself. A 307 or 308 to the same host (or from http to
+/// https on it) is sent again from here with its method, headers and body once the redirect's
+/// own response has ended (so the connection that carried it carries the request again); any
+/// other redirect ends the request with its status and `Location`, for the stage to report.
+final class HTTPStreamSession: Sendable {
     enum Event: Sendable {
+        /// The request's head is written: the connection it went out on was ready after `setUp`
+        /// from the request's start. On a new connection that is its set-up — lookup, TCP connect,
+        /// proxy tunnel and TLS handshake; on a kept one, next to nothing.
+        case headSent(setUp: Duration)
         /// `location` is the `Location` of a redirect the session did not follow.
         case response(status: Int, location: String?)
         case data(Data)
         /// The request is over; `error` is a transport failure (refused, reset, TLS), not an HTTP status.
-        case finished(error: String?)
+        case finished(error: Failure?)
+    }
+
+    struct Failure: Sendable, Error, CustomStringConvertible {
+        var description: String
+        /// The server's certificate chain led to no trusted CA.
+        var untrustedCertificate = false
+    }
+
+    struct Request: Sendable {
+        var url: URL
+        var method: HTTPMethod
+        var headers: HTTPHeaders
+        var body: Data?
     }
 
     /// One request in flight, across the redirects it followed.
     final class Stream: Sendable {
         fileprivate let onEvent: @Sendable (Event) -> Void
-        fileprivate let request: URLRequest
-        fileprivate let task = Mutex<(current: URLSessionTask?, redirects: Int, cancelled: Bool)>((nil, 0, false))
+        fileprivate let request: Request
+        fileprivate let started = ContinuousClock.now
+        fileprivate let state = Mutex<(task: HTTPClient.Task<Void>?, redirects: Int, cancelled: Bool)>((nil, 0, false))
 
-        fileprivate init(_ request: URLRequest, onEvent: @escaping @Sendable (Event) -> Void) {
+        fileprivate init(_ request: Request, onEvent: @escaping @Sendable (Event) -> Void) {
             self.request = request
             self.onEvent = onEvent
         }
 
+        fileprivate var isCancelled: Bool { state.withLock { $0.cancelled } }
+
         /// Drops the request (its connection with it); nothing more is delivered.
         func cancel() {
-            let current = task.withLock { state -> URLSessionTask? in
+            let task = state.withLock { state -> HTTPClient.Task<Void>? in
                 state.cancelled = true
-                return state.current
+                return state.task
             }
-            current?.cancel()
+            task?.cancel()
         }
     }
 
-    /// More than any sane server chain; URLSession's own limit is 20.
+    /// More than any sane server chain.
     static let maxRedirects = 10
 
-    private var session: URLSession!
-    private let routes = Mutex<[Int: Stream]>([:])
+    private let client: HTTPClient
 
-    override init() {
-        super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        // The stage enforces its own idle and total limits; URLSession's own would only race them.
-        configuration.timeoutIntervalForRequest = 3_600
-        configuration.timeoutIntervalForResource = 3_600
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
+    /// `connectLimit` bounds one connection attempt; the stage's own limits are usually shorter.
+    init(_ settings: HTTPConnectionSettings, connectLimit: Duration) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let roots = settings.trustRoots { tls.trustRoots = .certificates(roots) }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(max(1, connectLimit.nanoseconds)), read: nil))
+        // A refused connection or a failed handshake ends the request with its reason at once,
+        // instead of being retried until the stage's idle limit says only "timed out".
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if let proxy = settings.proxy {
+            let authorization = proxy.user.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+            configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+        }
+        client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
     /// Sends `request`; its progress reaches `onEvent` until it ends or is cancelled.
-    func start(_ request: URLRequest, onEvent: @escaping @Sendable (Event) -> Void) -> Stream {
+    func start(_ request: Request, onEvent: @escaping @Sendable (Event) -> Void) -> Stream {
         let stream = Stream(request, onEvent: onEvent)
-        send(request, for: stream)
+        send(request.url, for: stream)
         return stream
     }
 
-    /// Ends every request and the session's connections; the session takes no more requests.
-    func invalidate() {
-        session.invalidateAndCancel()
+    /// Ends every request and closes the connections, without waiting; the session takes no more requests.
+    func shutdown() {
+        client.shutdown { _ in }
     }
 
-    private func send(_ request: URLRequest, for stream: Stream) {
-        let task = session.dataTask(with: request)
-        let go = stream.task.withLock { state -> Bool in
-            guard !state.cancelled else { return false }
-            state.current = task
-            return true
+    private func send(_ url: URL, for stream: Stream) {
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: url, method: stream.request.method, headers: stream.request.headers,
+                                             body: stream.request.body.map { .bytes($0) })
+        } catch {
+            return stream.onEvent(.finished(error: Failure(description: "\(error)")))
         }
-        guard go else { return }
-        routes.withLock { $0[task.taskIdentifier] = stream }
-        task.resume()
-    }
-
-    private func stream(for task: URLSessionTask) -> Stream? {
-        routes.withLock { $0[task.taskIdentifier] }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        guard let stream = stream(for: task) else { return completionHandler(nil) }
-        let redirects = stream.task.withLock { state -> Int in
-            state.redirects += 1
-            return state.redirects
+        guard !stream.isCancelled else { return }
+        // Not under the stream's lock: a request that fails at once reports from inside `execute`,
+        // and its delegate reads that lock.
+        let task = client.execute(request: request, delegate: Delegate(session: self, stream: stream, url: url))
+        let cancelled = stream.state.withLock { state -> Bool in
+            state.task = task
+            return state.cancelled
         }
-        guard [307, 308].contains(response.statusCode), redirects <= Self.maxRedirects,
-              let from = task.currentRequest?.url, let to = newRequest.url, Self.mayFollow(from: from, to: to) else {
-            // Declined: the redirect itself becomes the response, and the stage reports it.
-            return completionHandler(nil)
-        }
-        // Declined too, but the redirect's own ending now reaches no one, and its connection stays open for the next.
-        routes.withLock { _ = $0.removeValue(forKey: task.taskIdentifier) }
-        completionHandler(nil)
-        var again = stream.request
-        again.url = to
-        send(again, for: stream)
+        if cancelled { task.cancel() }
     }
 
     /// The same host, and never from https down to http: the key and headers go nowhere else.
@@ -124,21 +133,90 @@ final class HTTPStreamSession: NSObject, URLSessionDataDelegate, @unchecked Send
         }
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        if let stream = stream(for: dataTask) {
-            let http = response as? HTTPURLResponse
-            stream.onEvent(.response(status: http?.statusCode ?? 0, location: http?.value(forHTTPHeaderField: "Location")))
+    /// What went wrong, in words a user can act on; TLS failures say what was wrong with the certificate.
+    static func failure(_ error: any Error) -> Failure {
+        switch error {
+        case NIOSSLError.handshakeFailed(let reason):
+            let text = "\(reason)"
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return Failure(description: "TLS handshake failed: the server's certificate is not signed by a trusted CA (CERTIFICATE_VERIFY_FAILED)",
+                               untrustedCertificate: true)
+            }
+            return Failure(description: "TLS handshake failed: \(text)")
+        case let extra as NIOSSLExtraError where extra == .failedToValidateHostname:
+            return Failure(description: "TLS: the server's certificate does not name the host in base_url (\(extra))")
+        case let error as NIOConnectionError:
+            // Every address tried failed; the first one's reason is the one to act on.
+            if let first = error.connectionErrors.first {
+                return Failure(description: "cannot connect to \(error.host):\(error.port): \(failure(first.error).description)")
+            }
+            return Failure(description: "cannot look up \(error.host): no address")
+        case let error as IOError:
+            // NIO's own wording ("connection reset (error set)") hides what the system said.
+            return Failure(description: String(cString: strerror(error.errnoCode)))
+        case let error as HTTPClientError:
+            return Failure(description: "\(error)")
+        default:
+            return Failure(description: String(describing: error))
         }
-        completionHandler(.allow)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        stream(for: dataTask)?.onEvent(.data(data))
-    }
+    /// One request's (one leg's, across redirects) callbacks, on its event loop. Each only hands
+    /// its news on; the state it keeps between them is whether this leg is a redirect being followed.
+    private final class Delegate: HTTPClientResponseDelegate {
+        typealias Response = Void
+        let session: HTTPStreamSession
+        let stream: Stream
+        let url: URL
+        let following = Mutex<URL?>(nil)
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        let stream = routes.withLock { $0.removeValue(forKey: task.taskIdentifier) }
-        stream?.onEvent(.finished(error: error?.localizedDescription))
+        init(session: HTTPStreamSession, stream: Stream, url: URL) {
+            self.session = session
+            self.stream = stream
+            self.url = url
+        }
+
+        private func deliver(_ event: Event) {
+            if !stream.isCancelled { stream.onEvent(event) }
+        }
+
+        func didSendRequestHead(task: HTTPClient.Task<Void>, _ head: HTTPRequestHead) {
+            deliver(.headSent(setUp: ContinuousClock.now - stream.started))
+        }
+
+        func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+            let status = Int(head.status.code)
+            let location = head.headers.first(name: "Location")
+            if [307, 308].contains(status), let location, let to = URL(string: location, relativeTo: url)?.absoluteURL,
+               HTTPStreamSession.mayFollow(from: url, to: to),
+               stream.state.withLock({ state -> Bool in
+                   state.redirects += 1
+                   return state.redirects <= HTTPStreamSession.maxRedirects
+               }) {
+                // The redirect's body is read to its end and dropped, so its connection can be reused.
+                following.withLock { $0 = to }
+            } else {
+                deliver(.response(status: status, location: location))
+            }
+            return task.eventLoop.makeSucceededVoidFuture()
+        }
+
+        func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+            if following.withLock({ $0 }) == nil { deliver(.data(Data(buffer.readableBytesView))) }
+            return task.eventLoop.makeSucceededVoidFuture()
+        }
+
+        func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
+            deliver(.finished(error: HTTPStreamSession.failure(error)))
+        }
+
+        func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+            if let to = following.withLock({ $0 }) {
+                guard !stream.isCancelled else { return }
+                session.send(to, for: stream)
+            } else {
+                deliver(.finished(error: nil))
+            }
+        }
     }
 }

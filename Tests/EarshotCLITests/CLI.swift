@@ -20,7 +20,7 @@ enum CLI {
     /// Runs `earshot` in `directory` (the repository root unless given); past `timeLimit` it is
     /// killed and the result says so.
     static func run(_ arguments: [String], in directory: URL? = nil, timeLimit: Duration = .seconds(300),
-                    signal: (number: Int32, after: Duration)? = nil) throws -> Result {
+                    signal: (number: Int32, after: Duration)? = nil, signalWhen: (@Sendable () -> Bool)? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
@@ -33,9 +33,13 @@ enum CLI {
         let watchdog = DispatchWorkItem { if p.isRunning { killed.set(); p.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(timeLimit.components.seconds)), execute: watchdog)
         if let signal {
+            // The signal goes `after` the start, and once `signalWhen` (if given) holds, looked at every 50 ms.
             let pid = p.processIdentifier
             let ms = Int(signal.after.components.seconds * 1000 + signal.after.components.attoseconds / 1_000_000_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) { kill(pid, signal.number) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) {
+                while let ready = signalWhen, !ready(), p.isRunning { usleep(50_000) }
+                kill(pid, signal.number)
+            }
         }
         // Both pipes drain at once, so a command that fills one never blocks on it.
         let group = DispatchGroup()

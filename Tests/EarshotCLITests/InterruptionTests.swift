@@ -9,8 +9,11 @@ import Testing
     @Test func aVirtualRunKeepsWholeSessions() throws {
         let root = CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: root) }
+        // Stopped once its first rows are on disk, however busy the machine is.
         let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--sessions", "10000000",
-                             "--out", "\(root)/cut", "--quiet"], signal: (SIGTERM, .seconds(3)))
+                             "--out", "\(root)/cut", "--quiet"], signal: (SIGTERM, .seconds(1)),
+                            signalWhen: { FileManager.default.fileExists(atPath: "\(root)/cut/.turns-0.part.csv")
+                                && ((try? FileManager.default.attributesOfItem(atPath: "\(root)/cut/.turns-0.part.csv")[.size] as? Int) ?? 0) > 0 })
         #expect(r.status == 143, "\(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].hasPrefix("earshot: interrupted by SIGTERM"), "\(r.stderr)")

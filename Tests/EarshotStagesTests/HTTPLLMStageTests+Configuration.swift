@@ -117,3 +117,43 @@ extension HTTPLLMStageTests {
         #expect(!reason.contains("sk-test") && reason.contains("[redacted]"), "\(reason)")
     }
 }
+
+/// Which proxy the environment names for the server, by the rules curl keeps.
+extension HTTPLLMStageTests {
+    static func proxy(_ url: String, _ environment: [String: String]) throws -> HTTPConnectionSettings.Proxy? {
+        try HTTPConnectionSettings.proxy(for: URL(string: url)!, environment: environment)
+    }
+
+    @Test func theProxyIsChosenByTheServersSchemeAndNoProxy() throws {
+        let both = ["http_proxy": "http://plain.proxy:3128", "https_proxy": "secure.proxy:8080"]
+        #expect(try Self.proxy("http://llm.test/v1", both) == .init(host: "plain.proxy", port: 3128, variable: "http_proxy"))
+        #expect(try Self.proxy("https://llm.test/v1", both) == .init(host: "secure.proxy", port: 8080, variable: "https_proxy"))
+        #expect(try Self.proxy("https://llm.test", ["HTTPS_PROXY": "http://upper.proxy"]) == .init(host: "upper.proxy", port: 80, variable: "HTTPS_PROXY"))
+        // HTTP_PROXY may come from a request's Proxy: header in a CGI program; curl ignores it, and so does the stage.
+        #expect(try Self.proxy("http://llm.test", ["HTTP_PROXY": "http://evil.proxy"]) == nil)
+        #expect(try Self.proxy("http://llm.test", ["http_proxy": ""]) == nil)
+        for (list, host, bypassed) in [("llm.test", "llm.test", true), ("llm.test", "api.v2.llm.test", true),
+                                       (".llm.test", "llm.test", true), ("other.test, llm.test:8000", "llm.test", true),
+                                       ("*", "llm.test", true), ("lm.test", "llm.test", false), ("api.llm.test", "llm.test", false),
+                                       ("", "llm.test", false)] {
+            let chosen = try Self.proxy("https://\(host)/v1", ["https_proxy": "proxy:1", "no_proxy": list])
+            #expect((chosen == nil) == bypassed, "no_proxy \"\(list)\" for \(host)")
+        }
+        #expect(try Self.proxy("http://127.0.0.1:8000", ["http_proxy": "proxy:1", "NO_PROXY": "localhost,127.0.0.1"]) == nil)
+        #expect(try Self.proxy("http://[::1]:8000", ["http_proxy": "proxy:1", "no_proxy": "[::1]"]) == nil)
+    }
+
+    @Test func aProxysPasswordIsUsedAndRedactedAndAnUnsupportedProxyStopsTheLoad() throws {
+        let proxy = try #require(try Self.proxy("https://llm.test", ["https_proxy": "http://me:s%40cret@proxy.test:3128/"]))
+        #expect(proxy.user == "me" && proxy.password == "s@cret" && proxy.port == 3128)
+        let saved = ProcessInfo.processInfo.environment["https_proxy"]
+        defer { if let saved { setenv("https_proxy", saved, 1) } else { unsetenv("https_proxy") } }
+        setenv("https_proxy", "http://me:pr0xy-pw@proxy.test:3128", 1)
+        let stage = try Self.load("    base_url: https://llm.test/v1\n")
+        #expect(stage.endpoint.secrets.contains("pr0xy-pw"))
+        setenv("https_proxy", "socks5://me:pr0xy-pw@proxy.test:1080", 1)
+        let error = try #require(Self.loadError("    base_url: https://llm.test/v1\n"))
+        #expect(error.message.contains("https_proxy") && error.message.contains("only an http:// proxy") && !error.message.contains("pr0xy-pw"),
+                "\(error)")
+    }
+}

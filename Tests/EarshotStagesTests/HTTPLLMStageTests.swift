@@ -118,6 +118,34 @@ struct HTTPLLMStageTests {
         #expect(span > 0 && span < Double(2 * intervalMs) + 300, "token span \(span) ms")
     }
 
+    /// Each session's stage opens its own connection and records its set-up; the run result gathers
+    /// them, in virtual time and in real time, and no CSV row holds them.
+    @Test(arguments: [false, true])
+    func everySessionsConnectionSetUpReachesTheRunResult(realtime: Bool) throws {
+        let sessions = 3
+        let server = try HTTPLLMTestServer((0..<sessions).map { _ in HTTPLLMTestServer.sse(["Ok"], first: .milliseconds(5)) })
+        defer { server.stop() }
+        let pipeline = Pipeline.chain("net", [
+            StageSpec("trigger") { FinalOnFirstFrame() },
+            StageSpec("llm-openai") { try Self.stage(server) },
+        ])
+        let scenario = Scenario(name: "one-turn", audio: .silence(.milliseconds(500)), turns: [
+            ScenarioTurn(id: 1, kind: .turn, audioFile: "synthetic", offset: .zero, speechStart: .zero,
+                         speechEnd: .milliseconds(100), reply: "Ok"),
+        ])
+        var configuration = RunConfiguration()
+        configuration.sessionsPerScenario = sessions
+        configuration.drainTimeout = .seconds(2)
+        let result = realtime
+            ? try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario], configuration: configuration).run()
+            : try VirtualRuntime(pipeline: pipeline, scenarios: [scenario], configuration: configuration).run()
+        #expect(result.turns.allSatisfy { $0.failure == nil && $0.marks[.llmFirstToken] != nil }, "\(result.turns.map(\.failure))")
+        #expect(result.connections.count == sessions)
+        let slowest = try #require(result.connections.max)
+        #expect(slowest > .zero && slowest < .seconds(1), "\(slowest)")
+        #expect(server.connections == sessions && server.openings.count == sessions)
+    }
+
     /// A server that takes a second to answer must not move anything before the LLM on the wall
     /// clock: the request runs outside the stage, so the endpoint and the STT final of every turn
     /// land where they land with `llm-scripted` (same cascade, same turns, run just before).
@@ -254,7 +282,7 @@ struct HTTPLLMStageTests {
         let descriptor = try #require(BuiltInStages.all.first { $0.name == "llm-openai" })
         #expect(descriptor.role == .llm)
         #expect(descriptor.parameters.map(\.name) == ["base_url", "model", "api_key_env", "system_prompt", "timeout_ms", "total_timeout_ms",
-                                                      "max_tokens", "headers", "query", "preconnect"])
+                                                      "max_tokens", "headers", "query", "preconnect", "ca_bundle"])
     }
 
     @Test func loadsFromAPipelineFile() throws {
@@ -265,7 +293,7 @@ struct HTTPLLMStageTests {
         #expect(stage.configuration.baseURL == "http://127.0.0.1:8000" && stage.configuration.model == "qwen")
         #expect(stage.configuration.timeout == .seconds(3) && stage.configuration.apiKeyVariable == "OPENAI_API_KEY")
         #expect(stage.configuration.totalTimeout == .seconds(60) && stage.configuration.preconnect)
-        #expect(stage.configuration.headers.isEmpty && stage.configuration.query.isEmpty)
+        #expect(stage.configuration.headers.isEmpty && stage.configuration.query.isEmpty && stage.configuration.caBundle == nil)
         #expect(stage.timing == .modelled)
     }
 

@@ -10,8 +10,9 @@ import Darwin
 /// is recorded with the connection it came on. Connections stay open between requests (bodies are
 /// chunked), each served by a thread of its own, so a test can count the client's connections.
 /// `GET /v1/models`, what the stage opens its connection with, is answered without using the
-/// script. The server stops itself after `lifetime`, so a test that fails half-way leaves no
-/// thread behind for long.
+/// script. As a proxy it grants every `CONNECT` and then answers on the tunnelled connection as the
+/// server itself would. The server stops itself after `lifetime`, so a test that fails half-way
+/// leaves no thread behind for long.
 ///
 /// `@unchecked Sendable` because the threads and the test share it: the listening socket is set
 /// once in `init` and closed once, and everything else is touched only while `lock` is held.
@@ -56,6 +57,7 @@ final class HTTPLLMTestServer: @unchecked Sendable {
     private var responses: [Response]
     private var recorded: [Request] = []
     private var opened: [Request] = []
+    private var tunnelled: [Request] = []
     private var connectionCount = 0
     private var closed = false
 
@@ -118,6 +120,12 @@ final class HTTPLLMTestServer: @unchecked Sendable {
     var openings: [Request] {
         lock.lock(); defer { lock.unlock() }
         return opened
+    }
+
+    /// The `CONNECT` requests, as a proxy gets them.
+    var tunnels: [Request] {
+        lock.lock(); defer { lock.unlock() }
+        return tunnelled
     }
 
     /// Connections accepted so far.
@@ -185,6 +193,12 @@ final class HTTPLLMTestServer: @unchecked Sendable {
 
     /// Whether the connection may carry another request.
     private func respond(to request: Request, on client: Int32) -> Bool {
+        if request.head.hasPrefix("CONNECT ") {
+            lock.lock()
+            tunnelled.append(request)
+            lock.unlock()
+            return send(client, "HTTP/1.1 200 Connection established\r\n\r\n")
+        }
         if request.head.hasPrefix("GET ") && request.target.contains("/v1/models") {
             lock.lock()
             opened.append(request)
