@@ -11,19 +11,27 @@ extension HTTPLLMStageTests {
         return try HTTPLLMTLSFront.certificates.get()
     }
 
-    @Test func aServerFromAPrivateCAIsRefusedWithoutCABundleNamingTheCertificateProblem() throws {
-        _ = try Self.requireTLS()
+    /// One turn over HTTPS through a TLS front whose certificate the client must refuse: the turn's
+    /// failure, what reached the server behind it, and the harness.
+    static func refusedOverTLS(caBundle: String?, elsewhere: Bool = false) throws
+        -> (reason: String, server: HTTPLLMTestServer, harness: StageHarness) {
         let server = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Hi"], first: .zero)])
         defer { server.stop() }
-        let front = try HTTPLLMTLSFront(server)
+        let front = try HTTPLLMTLSFront(server, elsewhere: elsewhere)
         defer { front.stop() }
         var configuration = Self.configuration(server)
         configuration.baseURL = front.baseURL
+        configuration.caBundle = caBundle
         let h = StageHarness(try HTTPLLMStage(configuration))
         Self.drain(h)
         try h.feed(Self.final("hi"), turn: 1)
         Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        return (try #require(h.failures[1]?.reason), server, h)
+    }
+
+    @Test func aServerFromAPrivateCAIsRefusedWithoutCABundleNamingTheCertificateProblem() throws {
+        _ = try Self.requireTLS()
+        let (reason, server, h) = try Self.refusedOverTLS(caBundle: nil)
         #expect(reason.contains("certificate is not signed by a trusted CA") && reason.contains("CERTIFICATE_VERIFY_FAILED")
                 && reason.contains("set ca_bundle"), "\(reason)")
         #expect(server.requests.isEmpty && server.openings.isEmpty, "nothing may reach the server over an untrusted connection")
@@ -32,17 +40,7 @@ extension HTTPLLMStageTests {
 
     @Test func aCABundleThatDidNotSignTheServersCertificateSaysSo() throws {
         let certificates = try Self.requireTLS()
-        let server = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Hi"], first: .zero)])
-        defer { server.stop() }
-        let front = try HTTPLLMTLSFront(server)
-        defer { front.stop() }
-        var configuration = Self.configuration(server)
-        configuration.baseURL = front.baseURL
-        configuration.caBundle = certificates.otherCA
-        let h = StageHarness(try HTTPLLMStage(configuration))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, server, _) = try Self.refusedOverTLS(caBundle: certificates.otherCA)
         #expect(reason.contains("CERTIFICATE_VERIFY_FAILED") && reason.contains("no CA in ca_bundle (\(certificates.otherCA))"), "\(reason)")
         #expect(server.requests.isEmpty)
     }
@@ -50,17 +48,7 @@ extension HTTPLLMStageTests {
     /// A trusted certificate for another name is no better than an untrusted one.
     @Test func aCertificateThatDoesNotNameTheHostFailsTheTurnSayingSo() throws {
         let certificates = try Self.requireTLS()
-        let server = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Hi"], first: .zero)])
-        defer { server.stop() }
-        let front = try HTTPLLMTLSFront(server, elsewhere: true)
-        defer { front.stop() }
-        var configuration = Self.configuration(server)
-        configuration.baseURL = front.baseURL
-        configuration.caBundle = certificates.ca
-        let h = StageHarness(try HTTPLLMStage(configuration))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, server, _) = try Self.refusedOverTLS(caBundle: certificates.ca, elsewhere: true)
         #expect(reason.contains("does not name the host"), "\(reason)")
         #expect(server.requests.isEmpty)
     }
