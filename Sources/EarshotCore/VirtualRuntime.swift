@@ -57,18 +57,8 @@ public final class VirtualRuntime: Sendable {
         let batchCount = (count + size - 1) / size
         let block: @Sendable (Int) -> Range<Int> = { b in (b * size)..<min(b * size + size, count) }
 
-        // Finished batches wait here until every batch before them has finished, then go on in
-        // session order: to `sessions` as they come, or into the result.
-        struct Handover {
-            var next = 0
-            var waiting: [Int: VirtualBatch.Output] = [:]
-            var turns: [TurnResult] = []
-            var stages: [StageTurnResult] = []
-        }
-        let handover = Mutex(Handover())
+        let handover = BatchHandover(sessions: sessions)
         let failure = Mutex<(any Error)?>(nil)
-        let stats = Mutex(HarnessStats())
-        let connections = Mutex(LatencyHistogram())
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, batchCount)) { _ in
@@ -76,10 +66,7 @@ public final class VirtualRuntime: Sendable {
             // once, so memory does not grow with the number of batches.
             var workerStats = HarnessStats()
             var workerConnections = LatencyHistogram()
-            defer {
-                stats.withLock { $0.merge(workerStats) }
-                connections.withLock { $0.merge(workerConnections) }
-            }
+            defer { handover.merge(workerStats, workerConnections) }
             // Batches are taken in order and every one taken runs to its end, so a stop leaves
             // the first k batches done: whole sessions, in session order.
             while failure.withLock({ $0 == nil }), !(stop?.isRequested ?? false) {
@@ -95,16 +82,7 @@ public final class VirtualRuntime: Sendable {
                     output.stats = HarnessStats()
                     for c in output.connections { workerConnections.record(c) }
                     output.connections = []
-                    handover.withLock { h in
-                        h.waiting[b] = output
-                        while let ready = h.waiting.removeValue(forKey: h.next) {
-                            h.next += 1
-                            if let sessions { sessions(SessionResults(turns: ready.turns, stages: ready.stages)) } else {
-                                h.turns += ready.turns
-                                h.stages += ready.stages
-                            }
-                        }
-                    }
+                    handover.finished(b, output)
                     let finished = done.add(block(b).count, ordering: .relaxed).newValue
                     progress?(finished, indices.count)
                 } catch {
@@ -114,12 +92,54 @@ public final class VirtualRuntime: Sendable {
         }
         if let error = failure.withLock({ $0 }) { throw error }
 
-        var total = stats.withLock { $0 }
-        total.wall = ContinuousClock.now - wallStart
-        let setups = connections.withLock { $0 }
-        return handover.withLock { h in
-            RunResult(design: pipeline.name, turns: h.turns, stages: h.stages, harness: total, interrupted: h.next < batchCount,
-                      connections: setups)
+        return handover.result(design: pipeline.name, wall: ContinuousClock.now - wallStart, batchCount: batchCount)
+    }
+}
+
+/// Where a virtual run's workers hand their finished batches over: a batch waits until every batch
+/// before it has finished, then goes on in session order, to `sessions` as they come or into the
+/// result; each worker's harness figures join at its end. Behind a pthread lock, which
+/// ThreadSanitizer follows (it cannot see through a futex-based `Mutex`).
+final class BatchHandover: @unchecked Sendable {
+    private let lock = NSLock()
+    private let sessions: (@Sendable (SessionResults) -> Void)?
+    private var next = 0
+    private var waiting: [Int: VirtualBatch.Output] = [:]
+    private var turns: [TurnResult] = []
+    private var stages: [StageTurnResult] = []
+    private var stats = HarnessStats()
+    private var connections = LatencyHistogram()
+
+    init(sessions: (@Sendable (SessionResults) -> Void)?) {
+        self.sessions = sessions
+    }
+
+    func finished(_ batch: Int, _ output: VirtualBatch.Output) {
+        lock.withLock {
+            waiting[batch] = output
+            while let ready = waiting.removeValue(forKey: next) {
+                next += 1
+                if let sessions { sessions(SessionResults(turns: ready.turns, stages: ready.stages)) } else {
+                    turns += ready.turns
+                    stages += ready.stages
+                }
+            }
+        }
+    }
+
+    func merge(_ workerStats: HarnessStats, _ workerConnections: LatencyHistogram) {
+        lock.withLock {
+            stats.merge(workerStats)
+            connections.merge(workerConnections)
+        }
+    }
+
+    func result(design: String, wall: Duration, batchCount: Int) -> RunResult {
+        lock.withLock {
+            var total = stats
+            total.wall = wall
+            return RunResult(design: design, turns: turns, stages: stages, harness: total, interrupted: next < batchCount,
+                             connections: connections)
         }
     }
 }

@@ -14,8 +14,8 @@ extension EarshotBench {
                 way `earshot run` does (rows to disk as sessions finish, the summary tallied),
                 sampling the process's resident memory four times a second. Prints resident memory
                 after the first fifth of the run, at its peak and at the end, and how far any later
-                sample rose above the one half-way through (warm-up includes the Opus packet table
-                filling to its cap), beside its target.
+                sample rose above the one taken once warm — half-way through, or once the Opus packet
+                table had filled to its cap if that came later — beside its target.
                 Example:
                   earshot-bench soak --only virtual            # 1 h of scenario × 100 sessions
                   earshot-bench soak --only realtime           # 10 min × 50 sessions, on the wall clock
@@ -94,10 +94,14 @@ extension EarshotBench {
                 table.add("\(p)_rss_end_mb", mb(end), unit: .megabytes, target: "reference")
                 table.add("\(p)_growth_after_first_fifth_percent", warm == 0 ? 0 : Double(afterWarm - warm) / Double(warm) * 100,
                           unit: .percent, target: "reference")
-                // Warm-up includes the Opus packet table filling to its cap; by half-way it has.
-                let half = samples.isEmpty ? 0 : samples[samples.count / 2]
-                let afterHalf = samples.isEmpty ? 0 : samples[(samples.count / 2)...].max()!
-                table.add("\(p)_growth_second_half_percent", half == 0 ? 0 : Double(afterHalf - half) / Double(half) * 100,
+                // Warm-up includes the Opus packet table filling to its cap: from the later of half-way
+                // and the moment it was full, no sample may stand much above the first.
+                let full = sampler.tableFullAt ?? 0
+                let from = min(samples.count - 1, max(samples.count / 2, full))
+                let base = samples.isEmpty ? 0 : samples[from]
+                let later = samples.isEmpty ? 0 : samples[from...].max()!
+                table.add("\(p)_warm_from_sample", Double(from), unit: .count, target: "reference")
+                table.add("\(p)_growth_once_warm_percent", base == 0 ? 0 : Double(later - base) / Double(base) * 100,
                           unit: .percent, target: "<= 5 (flat after warm-up)")
                 // The Opus packet table is a cache with a cap: growth up to it is the cache filling.
                 table.add("\(p)_opus_packet_table_mb", mb(OpusPacketMemo.shared.size.bytes), unit: .megabytes,
@@ -131,18 +135,27 @@ extension EarshotBench {
     }
 }
 
-/// Resident memory (VmRSS) four times a second on a thread of its own, until stopped.
+/// Resident memory (VmRSS) four times a second on a thread of its own, until stopped, and when the
+/// Opus packet table filled.
 final class MemorySampler: @unchecked Sendable {
     private let lock = NSLock()
     private var samples: [Int] = []
     private var running = true
     private var thread: Thread?
+    private var tableFull: Int?
+
+    /// The first sample taken with the Opus packet table (nearly) at its cap; nil if it never got there.
+    var tableFullAt: Int? { lock.withLock { tableFull } }
 
     init() {
         let t = Thread { [self] in
             while lock.withLock({ running }) {
                 let rss = Self.residentBytes()
-                lock.withLock { samples.append(rss) }
+                let full = OpusPacketMemo.shared.size.bytes + 64 * 1024 >= OpusPacketMemo.shared.byteLimit
+                lock.withLock {
+                    if full, tableFull == nil { tableFull = samples.count }
+                    samples.append(rss)
+                }
                 Thread.sleep(forTimeInterval: 0.25)
             }
         }
