@@ -48,9 +48,6 @@ public final class RowSpool: @unchecked Sendable {
         for p in parts.values { try? p.turns.close(); try? p.stages.close() }
     }
 
-    /// Whether every row is in `kept`: the report's rows are then the run's, not a sample.
-    var keptEveryRow: Bool { kept.count == turnCount && keptStages.count == stageCount }
-
     public func append(design: String, _ results: SessionResults) throws {
         let turns = results.turns.map { TurnRow($0, runID: runID, budget: budget) }
         let stages = results.stages.map { StageRow($0, runID: runID) }

@@ -104,9 +104,7 @@ extension HTTPLLMStageTests {
         ])
         defer { server2.stop() }
         let h = StageHarness(try Self.stage(server2))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, _) = try Self.failedTurn(h)
         #expect(reason.contains("HTTP 307") && reason.contains("not followed") && reason.contains("localhost:\(server.port)"), "\(reason)")
         #expect(server.requests.isEmpty && server2.requests.count == 1)
     }
@@ -117,9 +115,7 @@ extension HTTPLLMStageTests {
         ])
         defer { server.stop() }
         let h = StageHarness(try Self.stage(server))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, _) = try Self.failedTurn(h)
         #expect(reason.contains("HTTP 301") && reason.contains("/elsewhere") && reason.contains("base_url"), "\(reason)")
         #expect(server.requests.count == 1)
     }
@@ -134,11 +130,7 @@ extension HTTPLLMStageTests {
         var configuration = Self.configuration(server, timeout: .milliseconds(500))
         configuration.totalTimeout = .milliseconds(900)
         let h = StageHarness(try HTTPLLMStage(configuration))
-        let start = ContinuousClock.now
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let waited = ContinuousClock.now - start
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, waited) = try Self.failedTurn(h)
         #expect(reason.contains("900 ms in all") && reason.contains("total_timeout_ms"), "\(reason)")
         #expect(waited >= .milliseconds(900) && waited < .milliseconds(2_500), "\(waited)")
         #expect(h.emitted.compactMap(\.text?.text) == ["Slow"])
@@ -149,9 +141,7 @@ extension HTTPLLMStageTests {
         let server = try HTTPLLMTestServer([.init(status: 404, contentType: "text/plain", pieces: [])])
         defer { server.stop() }
         let h = StageHarness(try Self.stage(server))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        #expect(h.failures[1]?.reason == "HTTP 404 (POST /v1/chat/completions)")
+        #expect(try Self.failedTurn(h).reason == "HTTP 404 (POST /v1/chat/completions)")
     }
 }
 
@@ -192,11 +182,7 @@ extension HTTPLLMStageTests {
         configuration.baseURL = "http://127.0.0.1:\(port)"
         configuration.preconnect = false
         let h = StageHarness(try HTTPLLMStage(configuration))
-        let start = ContinuousClock.now
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let waited = ContinuousClock.now - start
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, waited) = try Self.failedTurn(h)
         #expect(reason.hasPrefix("request failed: ") && reason.lowercased().contains("refused"), "\(reason)")
         #expect(waited < .seconds(2), "\(waited)")
         #expect(h.connections.isEmpty, "no connection was set up")

@@ -24,9 +24,7 @@ extension HTTPLLMStageTests {
         configuration.caBundle = caBundle
         let h = StageHarness(try HTTPLLMStage(configuration))
         Self.drain(h)
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        return (try #require(h.failures[1]?.reason), server, h)
+        return (try Self.failedTurn(h).reason, server, h)
     }
 
     @Test func aServerFromAPrivateCAIsRefusedWithoutCABundleNamingTheCertificateProblem() throws {

@@ -31,6 +31,16 @@ struct HTTPLLMStageTests {
     /// Runs the request to its end, the harness clock keeping pace with the wall clock meanwhile.
     static func drain(_ h: StageHarness) { h.settle() }
 
+    /// Turn 1's final transcript fed to `h`, the stage settled: the reason the turn failed, and how
+    /// long the stage took to give up.
+    static func failedTurn(_ h: StageHarness) throws -> (reason: String, waited: Duration) {
+        let start = ContinuousClock.now
+        try h.feed(final("hi"), turn: 1)
+        drain(h)
+        let waited = ContinuousClock.now - start
+        return (try #require(h.failures[1]?.reason), waited)
+    }
+
     @Test func streamsTokensInOrderAndSendsModelSystemPromptHistoryAndKey() throws {
         let server = try HTTPLLMTestServer([
             HTTPLLMTestServer.sse(["Hello", " there", "!"], first: .milliseconds(30)),
@@ -202,9 +212,7 @@ struct HTTPLLMStageTests {
         ])
         defer { server.stop() }
         let h = StageHarness(try Self.stage(server))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, _) = try Self.failedTurn(h)
         #expect(reason.contains("HTTP 500") && reason.contains("model overloaded"), "\(reason)")
         #expect(h.failures[1]?.stage == "llm-openai")
         // The run goes on: the next turn is answered.
@@ -221,9 +229,7 @@ struct HTTPLLMStageTests {
         ])
         defer { server.stop() }
         let h = StageHarness(try Self.stage(server))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, _) = try Self.failedTurn(h)
         #expect(reason.contains("malformed SSE"), "\(reason)")
         #expect(h.emitted.compactMap(\.text?.text) == ["Hi"])
         Self.expectNoKey(h)
@@ -236,11 +242,7 @@ struct HTTPLLMStageTests {
         let server = try HTTPLLMTestServer([stalled])
         defer { server.stop() }
         let h = StageHarness(try Self.stage(server, timeout: .milliseconds(300)))
-        let start = ContinuousClock.now
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let waited = ContinuousClock.now - start
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, waited) = try Self.failedTurn(h)
         #expect(reason.contains("stalled"), "\(reason)")
         #expect(waited >= .milliseconds(300) && waited < .milliseconds(1_500), "\(waited)")
         #expect(h.emitted.compactMap(\.text?.text) == ["Half"])
@@ -251,9 +253,7 @@ struct HTTPLLMStageTests {
         let server = try HTTPLLMTestServer([.init(pieces: [], hold: .seconds(2))])
         defer { server.stop() }
         let h = StageHarness(try Self.stage(server, timeout: .milliseconds(200)))
-        try h.feed(Self.final("hi"), turn: 1)
-        Self.drain(h)
-        let reason = try #require(h.failures[1]?.reason)
+        let (reason, _) = try Self.failedTurn(h)
         #expect(reason.contains("timed out") || reason.contains("stalled"), "\(reason)")
         Self.expectNoKey(h)
     }
