@@ -83,10 +83,11 @@ public final class HTTPLLMStage: Stage {
             self.key = key
         }
 
-        func close() {
+        /// Ends the reply; a complete one lets its response end within `draining`, so its connection is kept.
+        func close(draining: Duration? = nil) {
             stall?.cancel()
             total?.cancel()
-            stream?.cancel()
+            if let draining { stream?.drain(within: draining) } else { stream?.cancel() }
             inbox?.close()
         }
     }
@@ -299,7 +300,7 @@ public final class HTTPLLMStage: Stage {
 
     private func complete() {
         guard let reply else { return }
-        reply.close()
+        reply.close(draining: configuration.timeout)
         history += [("user", reply.user), ("assistant", reply.text)]
         self.reply = nil
     }

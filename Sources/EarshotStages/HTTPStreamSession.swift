@@ -49,7 +49,7 @@ final class HTTPStreamSession: Sendable {
         fileprivate let onEvent: @Sendable (Event) -> Void
         fileprivate let request: Request
         fileprivate let started = ContinuousClock.now
-        fileprivate let state = Mutex<(task: HTTPClient.Task<Void>?, redirects: Int, cancelled: Bool)>((nil, 0, false))
+        fileprivate let state = Mutex<(task: HTTPClient.Task<Void>?, redirects: Int, cancelled: Bool, ended: Bool)>((nil, 0, false, false))
 
         fileprivate init(_ request: Request, onEvent: @escaping @Sendable (Event) -> Void) {
             self.request = request
@@ -62,10 +62,24 @@ final class HTTPStreamSession: Sendable {
         func cancel() {
             let task = state.withLock { state -> HTTPClient.Task<Void>? in
                 state.cancelled = true
-                return state.task
+                return state.ended ? nil : state.task
             }
             task?.cancel()
         }
+
+        /// The caller has what it wanted (an SSE `[DONE]`) before the response's end: the rest is
+        /// read, so the connection goes back to the pool for the next turn, unless it takes longer
+        /// than `limit`, when the request is dropped as by `cancel`. Cancelling at once instead
+        /// would close the connection whenever the body's last chunk came in a later read.
+        func drain(within limit: Duration) {
+            state.withLock { $0.cancelled = true }
+            MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .nanoseconds(max(1, limit.nanoseconds))) { [self] in
+                let task = state.withLock { $0.ended ? nil : $0.task }
+                task?.cancel()
+            }
+        }
+
+        fileprivate func markEnded() { state.withLock { $0.ended = true } }
     }
 
     /// More than any sane server chain.
@@ -207,6 +221,7 @@ final class HTTPStreamSession: Sendable {
         }
 
         func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
+            stream.markEnded()
             deliver(.finished(error: HTTPStreamSession.failure(error)))
         }
 
@@ -215,6 +230,7 @@ final class HTTPStreamSession: Sendable {
                 guard !stream.isCancelled else { return }
                 session.send(to, for: stream)
             } else {
+                stream.markEnded()
                 deliver(.finished(error: nil))
             }
         }

@@ -32,6 +32,28 @@ extension HTTPLLMStageTests {
         #expect(h.finish().isClean)
     }
 
+    /// The reply is complete at [DONE]; the body's end comes 100 ms later. The stage lets it come
+    /// instead of dropping the request, so the next turn rides the same connection.
+    @Test func aConnectionIsKeptWhenTheBodyEndsAfterDone() throws {
+        var late = HTTPLLMTestServer.sse(["Ok", "."], first: .milliseconds(5))
+        late.end = .milliseconds(100)
+        let server = try HTTPLLMTestServer([late, HTTPLLMTestServer.sse(["Fine."], first: .milliseconds(5))])
+        defer { server.stop() }
+        var configuration = Self.configuration(server)
+        configuration.preconnect = false
+        let h = StageHarness(try HTTPLLMStage(configuration))
+        try h.feed(Self.final("one"), turn: 1)
+        Self.drain(h)
+        #expect(h.emitted.compactMap(\.text?.text).joined() == "Ok.")
+        Thread.sleep(forTimeInterval: 0.4)
+        try h.feed(Self.final("two"), turn: 2)
+        Self.drain(h)
+        #expect(h.failures.isEmpty)
+        #expect(h.emitted.compactMap(\.text?.text).joined() == "Ok.Fine.")
+        #expect(server.connections == 1 && server.requests.map(\.connection) == [1, 1], "\(server.requests.map(\.connection))")
+        #expect(h.finish().isClean)
+    }
+
     /// The opening request is answered only after `openingMs`: the connection's set-up is recorded
     /// as its own figure (the server's slowness is no part of it), outside the turn, and the first
     /// turn's time to first token holds none of either.

@@ -15,7 +15,7 @@ import Darwin
 /// leaves no thread behind for long.
 ///
 /// `@unchecked Sendable` because the threads and the test share it: the listening socket is set
-/// once in `init` and closed once, and everything else is touched only while `lock` is held.
+/// once in `init` and closed once, by the accepting thread, and everything else is touched only while `lock` is held.
 final class HTTPLLMTestServer: @unchecked Sendable {
     struct Response {
         var status: Int = 200
@@ -27,6 +27,8 @@ final class HTTPLLMTestServer: @unchecked Sendable {
         /// How long to keep the connection open after the last piece before closing it, unfinished;
         /// zero ends the body and keeps the connection for the next request.
         var hold: Duration = .zero
+        /// How long after the last piece the body's end comes; zero: in the same write.
+        var end: Duration = .zero
         /// After the pieces, one more byte (an SSE comment's colon) this often until the client hangs up.
         var trickle: Duration?
     }
@@ -134,9 +136,12 @@ final class HTTPLLMTestServer: @unchecked Sendable {
         return connectionCount
     }
 
+    /// Refuses new connections from now on. Only the accepting thread closes the listener: closed
+    /// here, its descriptor number could be reused by the next test's server while that thread is
+    /// between `poll` and `accept`, and the thread would take — and drop — the next test's connection.
     func stop() {
         lock.lock(); defer { lock.unlock() }
-        if !closed { closed = true; close(listener) }
+        if !closed { closed = true; shutdown(listener, Int32(SHUT_RDWR)) }
     }
 
     private var isClosed: Bool {
@@ -147,7 +152,10 @@ final class HTTPLLMTestServer: @unchecked Sendable {
     private var isOver: Bool { isClosed || ContinuousClock.now >= end }
 
     private func serve() {
-        defer { stop() }
+        defer {
+            stop()
+            close(listener)
+        }
         while !isOver {
             var p = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 50) > 0 else { continue }
@@ -215,10 +223,16 @@ final class HTTPLLMTestServer: @unchecked Sendable {
         let head = ["HTTP/1.1 \(response.status) Scripted", "Content-Type: \(response.contentType)", "Transfer-Encoding: chunked"]
             + response.headers
         guard send(client, head.joined(separator: "\r\n") + "\r\n\r\n") else { return false }
-        for piece in response.pieces {
+        // A body that ends here ends in the same write as its last piece, as servers that stream
+        // do: the client has the whole response when it reads [DONE], and its connection is free
+        // for the test's next turn, which comes at once (a caller's next turn comes seconds later).
+        let ends = response.trickle == nil && response.hold == .zero && response.end == .zero
+        for (i, piece) in response.pieces.enumerated() {
             Thread.sleep(forTimeInterval: Double(piece.after.nanoseconds) / 1e9)
-            guard send(client, Self.chunk(bytes: piece.text)) else { return false }
+            let last = ends && i == response.pieces.count - 1
+            guard send(client, Self.chunk(bytes: piece.text) + (last ? "0\r\n\r\n" : "")) else { return false }
         }
+        if ends && !response.pieces.isEmpty { return true }
         if let trickle = response.trickle {
             while !isOver {
                 Thread.sleep(forTimeInterval: Double(trickle.nanoseconds) / 1e9)
@@ -230,6 +244,7 @@ final class HTTPLLMTestServer: @unchecked Sendable {
             Thread.sleep(forTimeInterval: Double(response.hold.nanoseconds) / 1e9)
             return false
         }
+        Thread.sleep(forTimeInterval: Double(response.end.nanoseconds) / 1e9)
         return send(client, "0\r\n\r\n")
     }
 
