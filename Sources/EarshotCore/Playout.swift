@@ -56,6 +56,11 @@ struct Playout {
         runs.first { $0.turn == turn }?.start
     }
 
+    /// The end of `turn`'s last audible audio.
+    func lastAudibleEnd(of turn: Int) -> RunTime? {
+        runs.last { $0.turn == turn }?.end
+    }
+
     /// The end of the last audible agent audio of turns before `turn` that was still playing at or after `onset`.
     func lastAudibleEnd(before turn: Int, after onset: RunTime) -> RunTime? {
         runs.last { $0.turn < turn && $0.end > onset }?.end

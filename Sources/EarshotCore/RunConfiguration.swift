@@ -13,6 +13,10 @@ public struct RunConfiguration: Sendable {
     public var silenceThresholdDBFS = Level.defaultSilenceThresholdDBFS
     /// A turn with no audible reply within this time after `user_end` is `missed`.
     public var responseTimeout: Duration = .seconds(5)
+    /// The agent stopped for a user who spoke over it (a barge-in or a backchannel) when the reply
+    /// it was playing at the user's onset went quiet before the user's speech ended plus this: a
+    /// listener hears an agent that runs on longer as having talked through them.
+    public var stopWindow: Duration = .milliseconds(500)
     /// How long work may go on after a session's source has ended before it is cut off.
     public var drainTimeout: Duration = .seconds(10)
     /// Real time: a source frame the pacer reaches later than this is dropped and counted, not sent.

@@ -36,29 +36,65 @@ struct SessionLedger {
     }
 
     /// The turns whose outcome and marks can no longer change once the session's clock has read
-    /// `elapsed`: past the response timeout after the user stopped, and past the next turn's start
-    /// (a barge-in there decides whether this turn was cut off). The last turn waits for the end
-    /// of the scenario. What a run stopped early keeps.
+    /// `elapsed`: past the response timeout after the user stopped, past the next turn's start, and
+    /// past the stop window of the barge-ins and backchannels that follow (they decide whether this
+    /// turn was cut off). The last turn waits for the end of the scenario. What a run stopped early keeps.
     func turnsFinished(by elapsed: Duration) -> Set<Int> {
         let turns = scenario.turns.sorted { $0.id < $1.id }
         var finished = Set<Int>()
         for (i, turn) in turns.enumerated() {
             let next = i + 1 < turns.count ? turns[i + 1].speechStart : timeline.duration
-            if elapsed >= max(turn.speechEnd + configuration.responseTimeout, next) { finished.insert(turn.id) }
+            var settled = max(turn.speechEnd + configuration.responseTimeout, next)
+            // Speech over the reply, up to the next ordinary turn, may yet show it cut off (`stops`).
+            for over in turns[(i + 1)...].prefix(while: { $0.kind != .turn }) {
+                settled = max(settled, over.speechEnd + configuration.stopWindow)
+            }
+            if elapsed >= settled { finished.insert(turn.id) }
         }
         return finished
     }
 
+    /// Where the user spoke over the agent and the agent stopped: `cut` holds the turns whose reply
+    /// was cut off, `stoppedFor` the barge-ins and backchannels it stopped for. A reply heard while
+    /// a barge-in or backchannel was being spoken was cut when it went quiet before that speech
+    /// ended plus `stopWindow`; one that played on was talked through, however the agent meant it.
+    private func stops(_ turns: [ScenarioTurn]) -> (cut: Set<Int>, stoppedFor: Set<Int>) {
+        var cut = Set<Int>(), stoppedFor = Set<Int>()
+        for (j, over) in turns.enumerated() where over.kind != .turn {
+            let onset = mapped(over.speechStart, isEnd: false)
+            let overEnd = mapped(over.speechEnd, isEnd: true)
+            let playing = turns[..<j].last { earlier in
+                guard let start = playout.firstAudible(turn: earlier.id), let end = playout.lastAudibleEnd(of: earlier.id) else { return false }
+                return start <= overEnd && end > onset
+            }
+            guard let playing, let end = playout.lastAudibleEnd(of: playing.id), end <= overEnd + configuration.stopWindow else { continue }
+            cut.insert(playing.id)
+            stoppedFor.insert(over.id)
+        }
+        return (cut, stoppedFor)
+    }
+
+    /// For each mark, the latest time at or before the reply that was heard: earlier attempts at
+    /// the turn (an endpoint at a pause that the user talked on past) left theirs before it. A mark
+    /// reached only after the first audible audio (the uplink's, when the agent talked over the
+    /// user) keeps its first time, and `Mark.breakdown` cuts nothing at it. Without a reply, the
+    /// last attempt's.
+    static func heardAttempt(_ times: [Mark: [RunTime]], agentStart: RunTime?) -> [Mark: RunTime] {
+        times.compactMapValues { all in
+            guard let a = agentStart else { return all.max() }
+            return all.filter { $0 <= a }.max() ?? all.min()
+        }
+    }
+
     func results(records: [(stage: String, record: StageRecord)]) -> (turns: [TurnResult], stages: [StageTurnResult]) {
         let turns = scenario.turns.sorted { $0.id < $1.id }
+        let (cut, stoppedFor) = stops(turns)
         var out: [TurnResult] = []
-        for (i, turn) in turns.enumerated() {
-            var marks: [Mark: RunTime] = [:]
+        for turn in turns {
+            var times: [Mark: [RunTime]] = [:]
             var failure: StageFailure?
             for (_, record) in records {
-                for (mark, time) in record.marks[turn.id] ?? [:] where marks[mark].map({ time < $0 }) ?? true {
-                    marks[mark] = time
-                }
+                for (mark, t) in record.markTimes[turn.id] ?? [:] { times[mark, default: []] += t }
                 if failure == nil { failure = record.failures[turn.id] }
             }
             let userStart = mapped(turn.speechStart, isEnd: false)
@@ -68,25 +104,21 @@ struct SessionLedger {
             if turn.kind == .bargeIn, let end = playout.lastAudibleEnd(before: turn.id, after: userStart) {
                 stopLatency = end - userStart
             }
-            let next = i + 1 < turns.count ? turns[i + 1] : nil
-            let cutOff = next.map { n in
-                n.kind == .bargeIn && playout.runs.contains { $0.turn == turn.id && $0.end > mapped(n.speechStart, isEnd: false) }
-            } ?? false
 
             let outcome: TurnOutcome
             if failure != nil {
                 outcome = .failed
             } else if turn.kind == .backchannel {
-                outcome = agentStart == nil ? .ignored : .responded
+                outcome = agentStart != nil ? .responded : stoppedFor.contains(turn.id) ? .interrupted : .ignored
             } else if let a = agentStart, a - userEnd <= configuration.responseTimeout {
-                outcome = a < userEnd ? .talkedOver : (cutOff ? .interrupted : .responded)
+                outcome = a < userEnd ? .talkedOver : (cut.contains(turn.id) ? .interrupted : .responded)
             } else {
                 outcome = .missed
             }
             out.append(TurnResult(
                 design: design, scenario: scenario.name, session: session, turn: turn.id, kind: turn.kind,
                 outcome: outcome, userStart: userStart, userEnd: userEnd, agentStart: agentStart,
-                marks: marks, stopLatency: stopLatency, failure: failure))
+                marks: Self.heardAttempt(times, agentStart: agentStart), stopLatency: stopLatency, failure: failure))
         }
         var stageRows: [StageTurnResult] = []
         for turn in turns {

@@ -11,7 +11,11 @@ struct StageRecord {
 
     /// Indexed by turn id; turn ids are small and dense.
     private(set) var turns: [TurnTiming] = []
-    private(set) var marks: [Int: [Mark: RunTime]] = [:]
+    /// Every time each mark was reached, per turn, in order: a turn the endpointer cut early and
+    /// then redid reaches its marks once per attempt, and only the attempt that was heard counts.
+    private(set) var markTimes: [Int: [Mark: [RunTime]]] = [:]
+    /// The first time each mark was reached, per turn.
+    var marks: [Int: [Mark: RunTime]] { markTimes.mapValues { $0.compactMapValues(\.first) } }
     private(set) var failures: [Int: StageFailure] = [:]
     /// Connection set-ups outside every turn (`StageContext.recordConnection`), in order.
     private(set) var connections: [Duration] = []
@@ -38,8 +42,14 @@ struct StageRecord {
         turns[slot(turn)].busy += busy
     }
 
+    /// A child stage may mark as often as it likes; past this many times a mark's latest replaces
+    /// its last, so the first and the latest are always kept.
+    static let markTimesLimit = 64
+
     mutating func mark(_ mark: Mark, turn: Int, at time: RunTime) {
-        if marks[turn]?[mark] == nil { marks[turn, default: [:]][mark] = time }
+        var times = markTimes[turn]?[mark] ?? []
+        if times.count < Self.markTimesLimit { times.append(time) } else { times[times.count - 1] = time }
+        markTimes[turn, default: [:]][mark] = times
     }
 
     mutating func recordConnection(_ setUp: Duration) {

@@ -6,12 +6,20 @@ public enum TurnOutcome: String, Sendable, CaseIterable, Codable {
     case missed
     /// The agent started answering before the user had finished (negative voice-to-voice).
     case talkedOver = "talked_over"
-    /// The agent's reply was cut off by the user barging in (the next turn).
+    /// The agent stopped talking because the user spoke over it: on a turn, its reply was cut off
+    /// by a later barge-in or backchannel; on a backchannel, the agent stopped for it.
     case interrupted
     /// A stage failed the turn (threw, timed out, crashed); the reason is kept.
     case failed
-    /// A backchannel the agent rightly did not answer.
+    /// A backchannel the agent neither answered nor stopped for.
     case ignored
+
+    /// Whether a turn of `kind` that ended this way has a latency to pool: an answer that came
+    /// after the user finished. A talked-over reply is no fast answer, a failed or missed turn has
+    /// none, and a backchannel expects none; each shows in its rate instead.
+    public func countsLatency(kind: ScenarioTurn.Kind) -> Bool {
+        kind != .backchannel && (self == .responded || self == .interrupted)
+    }
 }
 
 /// One user turn of one session, measured.
@@ -27,7 +35,9 @@ public struct TurnResult: Sendable, Equatable {
     public var userEnd: RunTime
     /// First audible agent audio of this turn at playout.
     public var agentStart: RunTime?
-    /// Marks recorded by stages for this turn (first of each name across stages).
+    /// Marks recorded by stages for this turn, from the attempt that was heard: for each name, the
+    /// latest time across stages at or before `agentStart` (the latest of all without a reply).
+    /// A turn the endpointer cut early and then redid reaches its marks once per attempt.
     public var marks: [Mark: RunTime]
     /// For a barge-in turn: from the user's onset to the end of the agent's last audible audio.
     public var stopLatency: Duration?
@@ -36,20 +46,13 @@ public struct TurnResult: Sendable, Equatable {
     /// `agent_start − user_end`; negative when the agent talked over the user.
     public var voiceToVoice: Duration? { agentStart.map { $0 - userEnd } }
 
-    /// The latency cut at each mark, in time order, from `user_end` to `agent_start`; the last
-    /// segment, named `playout`, runs from the last mark to the first audible audio. The segments
-    /// add up to `voiceToVoice` exactly.
+    /// Whether the turn's latencies enter the percentiles (`TurnOutcome.countsLatency`).
+    public var countsLatency: Bool { agentStart != nil && outcome.countsLatency(kind: kind) }
+
+    /// The latency cut at each mark (`Mark.breakdown`).
     public var breakdown: [(name: String, duration: Duration)] {
         guard let agentStart else { return [] }
-        let ordered = marks.sorted { ($0.value, Mark.known.firstIndex(of: $0.key) ?? .max) < ($1.value, Mark.known.firstIndex(of: $1.key) ?? .max) }
-        var previous = userEnd
-        var segments: [(String, Duration)] = []
-        for (mark, time) in ordered {
-            segments.append((mark.name, time - previous))
-            previous = time
-        }
-        segments.append(("playout", agentStart - previous))
-        return segments
+        return Mark.breakdown(from: userEnd, to: agentStart, marks: marks.map { ($0.key, $0.value) })
     }
 }
 

@@ -6,7 +6,7 @@ import EarshotCore
 /// readers refuse a folder whose `run.json` names another version or whose CSV has a column they
 /// do not know.
 public enum ReportSchema {
-    public static let version = 1
+    public static let version = 2
 
     public static let turnsFile = "turns.csv"
     public static let stagesFile = "stages.csv"

@@ -10,6 +10,7 @@ extension RunInfo {
         public var sessionCount: Int?
         public var silenceThresholdDBFS: Double
         public var responseTimeoutMs: Double
+        public var stopWindowMs: Double
         public var drainTimeoutMs: Double
         public var staleFrameLimitMs: Double
         public var startLeadMs: Double
@@ -22,6 +23,7 @@ extension RunInfo {
             case sessionCount = "session_count"
             case silenceThresholdDBFS = "silence_threshold_dbfs"
             case responseTimeoutMs = "response_timeout_ms"
+            case stopWindowMs = "stop_window_ms"
             case drainTimeoutMs = "drain_timeout_ms"
             case staleFrameLimitMs = "stale_frame_limit_ms"
             case startLeadMs = "start_lead_ms"
@@ -35,6 +37,7 @@ extension RunInfo {
             sessionCount = c.sessionCount
             silenceThresholdDBFS = c.silenceThresholdDBFS
             responseTimeoutMs = Summary.milliseconds(c.responseTimeout)
+            stopWindowMs = Summary.milliseconds(c.stopWindow)
             drainTimeoutMs = Summary.milliseconds(c.drainTimeout)
             staleFrameLimitMs = Summary.milliseconds(c.staleFrameLimit)
             startLeadMs = Summary.milliseconds(c.startLead)
@@ -43,7 +46,8 @@ extension RunInfo {
 
         /// What in a decoded configuration no run could have written, said in one line; nil when it is sound.
         var outOfRange: String? {
-            let durations = [("frame_ms", frameMs), ("response_timeout_ms", responseTimeoutMs), ("drain_timeout_ms", drainTimeoutMs),
+            let durations = [("frame_ms", frameMs), ("response_timeout_ms", responseTimeoutMs), ("stop_window_ms", stopWindowMs),
+                             ("drain_timeout_ms", drainTimeoutMs),
                              ("stale_frame_limit_ms", staleFrameLimitMs), ("start_lead_ms", startLeadMs)]
             if let (name, ms) = durations.first(where: { Duration.milliseconds(checked: $0.1) == nil || $0.1 < 0 }) {
                 return "\(name) must be >= 0 and \(InputLimits.rule), got \(ms)"
@@ -65,6 +69,7 @@ extension RunInfo {
             c.seed = seed
             c.silenceThresholdDBFS = silenceThresholdDBFS
             c.responseTimeout = d(responseTimeoutMs)
+            c.stopWindow = d(stopWindowMs)
             c.drainTimeout = d(drainTimeoutMs)
             c.staleFrameLimit = d(staleFrameLimitMs)
             c.startLead = d(startLeadMs)

@@ -27,10 +27,7 @@ public struct SummaryTally: Sendable {
         var d = designs[t.design] ?? Design()
         if t.countsLatency, let v2v = t.voiceToVoice {
             d.histograms[.voiceToVoice, default: LatencyHistogram()].record(v2v)
-            // A talked-over turn's marks straddle user_end, so its segments are no latencies to pool.
-            if t.outcome != .talkedOver {
-                for (name, duration) in t.breakdown { d.histograms[.segment(name), default: LatencyHistogram()].record(duration) }
-            }
+            for (name, duration) in t.breakdown { d.histograms[.segment(name), default: LatencyHistogram()].record(duration) }
         }
         if let stop = t.stopLatency { d.histograms[.stopLatency, default: LatencyHistogram()].record(stop) }
         d.turns += 1

@@ -45,20 +45,14 @@ public struct TurnRow: Sendable, Equatable {
     }
 
     /// Marks outside `Mark.known` have no column: their cut is left out, so their time counts in
-    /// the next known segment and the columns still add up to the latency.
+    /// the next known segment and the columns still add up to the latency. The cuts are those of
+    /// `Mark.breakdown`, between points rounded once.
     public init(_ result: TurnResult, runID: String, budget: Duration?) {
         var segments: [String: Duration] = [:]
         let userEnd = Field.rounded(result.userEnd)
         if let agentStart = result.agentStart.map(Field.rounded) {
-            let known = result.marks
-                .compactMap { mark, time in Mark.known.firstIndex(of: mark).map { (index: $0, time: Field.rounded(time)) } }
-                .sorted { ($0.time, $0.index) < ($1.time, $1.index) }
-            var previous = userEnd
-            for cut in known {
-                segments[Mark.known[cut.index].name] = cut.time - previous
-                previous = cut.time
-            }
-            segments["playout"] = agentStart - previous
+            let known = result.marks.filter { Mark.known.contains($0.key) }.map { ($0.key, Field.rounded($0.value)) }
+            for segment in Mark.breakdown(from: userEnd, to: agentStart, marks: known) { segments[segment.name] = segment.duration }
         }
         self.init(runID: runID, design: result.design, scenario: result.scenario, session: result.session,
                   turn: result.turn, kind: result.kind, outcome: result.outcome, userStart: result.userStart,
@@ -69,9 +63,10 @@ public struct TurnRow: Sendable, Equatable {
     /// Negative when the agent talked over the user.
     public var voiceToVoice: Duration? { agentStart.map { $0 - userEnd } }
 
-    /// Whether the turn's voice-to-voice latency met its budget; nil without both.
+    /// Whether the turn's voice-to-voice latency met its budget; nil for a turn whose latency does
+    /// not count (talked over, missed, failed, a backchannel) or without a budget.
     public var withinBudget: Bool? {
-        guard let v = voiceToVoice, let budget else { return nil }
+        guard countsLatency, let v = voiceToVoice, let budget else { return nil }
         return v <= budget
     }
 
@@ -80,9 +75,6 @@ public struct TurnRow: Sendable, Equatable {
         ReportSchema.segments.compactMap { name in segments[name].map { (name, $0) } }
     }
 
-    /// Whether this turn's latencies enter the summary, by the rule `RunMetrics.record` applies:
-    /// turns that expect a reply and got an audible one in time.
-    var countsLatency: Bool {
-        kind != .backchannel && [.responded, .talkedOver, .interrupted].contains(outcome) && agentStart != nil
-    }
+    /// Whether this turn's latencies enter the summary (`TurnOutcome.countsLatency`).
+    var countsLatency: Bool { agentStart != nil && outcome.countsLatency(kind: kind) }
 }

@@ -29,6 +29,8 @@ public final class EspeakTTSStage: Stage {
     private var turn = 0
     private var pending = ""
     private var stopped = false
+    /// The reply's first text went to the synthesizer (`llm_first_sentence` is marked).
+    private var began = false
     private var heard = false
     private var resampler: Resampler?
 
@@ -76,6 +78,7 @@ public final class EspeakTTSStage: Stage {
         self.turn = turn
         pending = ""
         stopped = false
+        began = false
         heard = false
         resampler = nil
     }
@@ -90,6 +93,10 @@ public final class EspeakTTSStage: Stage {
         guard text.contains(where: { $0.isLetter || $0.isNumber }) else {
             if last { try finishReply(context: context) }
             return
+        }
+        if !began {
+            began = true
+            context.mark(.llmFirstSentence, turn: turn)
         }
         if resampler == nil { resampler = try Resampler(from: synthesizer.nativeSampleRate, to: sampleRate) }
         let resampler = resampler!

@@ -77,10 +77,13 @@ public final class HTTPLLMStage: Stage {
         var text = ""
         var marked = false
 
-        init(turn: Int, user: String, key: String) {
+        let started: RunTime
+
+        init(turn: Int, user: String, key: String, started: RunTime) {
             self.turn = turn
             self.user = user
             self.key = key
+            self.started = started
         }
 
         /// Ends the reply; a complete one lets its response end within `draining`, so its connection is kept.
@@ -171,6 +174,12 @@ public final class HTTPLLMStage: Stage {
     public func receive(_ frame: Frame, context: StageContext) throws {
         switch frame.payload {
         case .text(let chunk) where chunk.isFinal:
+            // A request for an earlier turn that has not sent a token yet will not be heard: its
+            // turn failed, and says why, rather than ending up missed with no reason.
+            if let r = reply, r.turn != frame.turn, !r.marked {
+                let waited = Int((context.now - r.started).milliseconds)
+                fail("no reply before the next turn began: nothing streamed in \(waited) ms", context: context)
+            }
             // A new final for the same turn (the endpointer cut early) replaces that turn's exchange.
             abandon(keepingTurn: reply?.turn != frame.turn)
             if replied { context.emit(.event(.flush), turn: frame.turn) }
@@ -195,7 +204,7 @@ public final class HTTPLLMStage: Stage {
             history += [("user", user)]
             return context.fail(turn: turn, reason: "\(error)")
         }
-        let r = Reply(turn: turn, user: user, key: key)
+        let r = Reply(turn: turn, user: user, key: key, started: context.now)
         reply = r
         let inbox = context.openInbox(of: HTTPStreamSession.Event.self) { [weak self, weak r] event in
             guard let self, let r, self.reply === r else { return }

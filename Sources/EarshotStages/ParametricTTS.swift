@@ -107,6 +107,7 @@ public final class ParametricTTS: Stage {
         reply = r
         if r.ready > 0 && !r.requested {
             reply?.requested = true
+            context.mark(.llmFirstSentence, turn: turn)
             let current = generation
             context.schedule(after: configuration.timeToFirstAudio.sample(context.random)) { [self] in
                 guard generation == current else { return }

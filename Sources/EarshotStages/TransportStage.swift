@@ -55,7 +55,6 @@ public final class TransportStage: Stage {
         public init(direction: Direction) { self.direction = direction }
     }
 
-    public static let downlinkMark = Mark("downlink")
     /// Longest pause in the sender's audio still treated as lateness rather than a new talk spurt.
     static let spurtGap: Duration = .milliseconds(100)
 
@@ -364,7 +363,7 @@ public final class TransportStage: Stage {
         context.emit(Frame(.audio(chunk), turn: meta.turn, origin: meta.origin))
         if configuration.direction == .downlink, meta.turn > 0, !markedAudible.contains(meta.turn), isAudible(chunk) {
             markedAudible.insert(meta.turn)
-            context.mark(Self.downlinkMark, turn: meta.turn)
+            context.mark(.downlink, turn: meta.turn)
         }
     }
 

@@ -37,7 +37,7 @@ extension Earshot {
                 """)
 
         static var defaultPipelines: [String] {
-            ["cascade-local", "cascade-cloud", "duplex-moshi"].filter { Presets.names.contains($0) }
+            ["cascade-local", "cascade-cloud", "duplex-moshi", "duplex-gradium"].filter { Presets.names.contains($0) }
         }
 
         @Option(name: .customLong("pipeline"), help: "Preset name or pipeline YAML file; repeat for each design.")

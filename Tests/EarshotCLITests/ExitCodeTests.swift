@@ -8,7 +8,7 @@ import Testing
 @Suite struct ExitCodeTests {
     @Test func withinBudgetIsZero() throws {
         let out = CLI.temporaryFolder()
-        let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--out", out, "--quiet"])
+        let r = try CLI.run(["run", "--pipeline", "duplex-gradium", "--scenario", "basic-qa", "--out", out, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("PASS"))
         for file in ["turns.csv", "stages.csv", "summary.csv", "run.json"] {

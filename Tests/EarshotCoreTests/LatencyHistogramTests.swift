@@ -51,24 +51,23 @@ import Testing
         #expect(merged.percentile(95) == whole.percentile(95))
     }
 
-    @Test func runMetricsCountOnlyAnsweredTurns() throws {
+    @Test func onlyAnsweredTurnsCountLatency() throws {
         let scenario = Synthetic.scenario(totalMs: 9000, turns: [(.turn, 1000, 2000), (.turn, 5000, 6000)])
         var steps = TestPipelines.cascade().steps
         steps.insert(.stage(StageSpec("failing") { FailingStage(failTurns: [1]) }), at: 1)
-        let result = try VirtualRuntime(pipeline: Pipeline(name: "d", steps: steps), scenarios: [scenario]).run()
-        let m = RunMetrics(turns: result.turns)
-        #expect(m.outcomes["d"] == [.failed: 1, .responded: 1])
-        let v2v = try #require(m.latencies[.init(design: "d", metric: "voice_to_voice")])
-        #expect(v2v.count == 1)
-        #expect(v2v.percentile(50) == .milliseconds(500))
-        #expect(m.latencies[.init(design: "d", metric: "stt_final")]?.percentile(50) == .milliseconds(100))
+        let turns = try VirtualRuntime(pipeline: Pipeline(name: "d", steps: steps), scenarios: [scenario]).run().turns
+        #expect(turns.map(\.outcome) == [.failed, .responded])
+        #expect(turns.map(\.countsLatency) == [false, true])
+        #expect(turns[1].voiceToVoice == .milliseconds(500))
+        #expect(turns[1].breakdown.first { $0.name == "stt_final" }?.duration == .milliseconds(100))
     }
 }
 
-@Suite struct RunMetricsTalkOverTests {
-    /// A talked-over turn counts in voice-to-voice (negative) but not in the breakdown segments,
-    /// whose marks straddle user_end there.
-    @Test func talkOverSegmentsStayOutOfTheSegmentStatistics() throws {
+@Suite struct TalkOverTests {
+    /// A talked-over turn keeps its negative voice-to-voice in its row but leaves the percentiles
+    /// (it is no fast answer), and only its first segment may be negative: marks after the first
+    /// audible audio (the uplink's, at the user's last frame) caused none of it.
+    @Test func aTalkedOverTurnCountsNoLatencyAndOnlyItsFirstSegmentIsNegative() throws {
         let scenario = Synthetic.scenario(totalMs: 4000, turns: [(.turn, 1000, 2000)])
         let pipeline = Pipeline.chain("eager", [
             StageSpec("eager") {
@@ -77,8 +76,11 @@ import Testing
                 }
             },
         ])
-        let m = RunMetrics(turns: try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run().turns)
-        #expect(m.latencies[.init(design: "eager", metric: "voice_to_voice")]?.percentile(50) == .milliseconds(-680))
-        #expect(m.latencies[.init(design: "eager", metric: "tts_first_audio")] == nil)
+        let turn = try #require(try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run().turns.first)
+        #expect(turn.outcome == .talkedOver && !turn.countsLatency)
+        #expect(turn.voiceToVoice == .milliseconds(-680))
+        let segments = turn.breakdown
+        #expect(segments.map(\.duration).reduce(.zero, +) == turn.voiceToVoice)
+        #expect(segments.dropFirst().allSatisfy { $0.duration >= .zero }, "\(segments)")
     }
 }

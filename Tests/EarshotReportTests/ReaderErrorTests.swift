@@ -45,9 +45,12 @@ import Testing
     @Test func wrongSchemaVersion() throws {
         let dir = try Self.folder()
         defer { Fixtures.cleanUp(dir) }
-        let e = try Self.error(reading: dir) { try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : 1", with: "\"schema_version\" : 2") } }
+        let now = ReportSchema.version, other = ReportSchema.version + 1
+        let e = try Self.error(reading: dir) {
+            try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : \(now)", with: "\"schema_version\" : \(other)") }
+        }
         #expect(e.file?.hasSuffix("run.json") == true)
-        #expect(e.message == "schema_version 2 is not supported: this earshot reads version 1")
+        #expect(e.message == "schema_version \(other) is not supported: this earshot reads version \(now)")
     }
 
     @Test func unknownColumn() throws {

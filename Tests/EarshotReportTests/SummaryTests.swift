@@ -1,6 +1,6 @@
 import CSV
 import EarshotCore
-import EarshotReport
+@testable import EarshotReport
 import Foundation
 import Testing
 
@@ -34,8 +34,8 @@ import Testing
             return sign + String(m / 1000) + "." + String(format: "%03d", Int(m % 1000))
         }
         for metric in ["voice_to_voice_ms", "endpoint_ms", "playout_ms"] {
-            // Segments pool only answers that came after the user finished; voice-to-voice pools talk-over too.
-            let pooled = metric == "voice_to_voice_ms" ? turnRows : turnRows.filter { $0["outcome"] != "talked_over" }
+            // Only answers that came after the user finished are pooled: a talked-over turn is no fast answer.
+            let pooled = turnRows.filter { $0["outcome"] != "talked_over" }
             let sorted = pooled.compactMap { $0[metric] }.filter { !$0.isEmpty }.map(micros).sorted()
             let count = sorted.count
             guard count > 0 else {
@@ -54,25 +54,25 @@ import Testing
             let mean = (sum * 1000 / Int64(count) + (sum >= 0 ? 500 : -500)) / 1000
             #expect(row["mean"] == ms(mean), "\(metric) mean")
         }
+        let answered = turnRows.count { $0["outcome"] == "responded" }
         let response = try #require(summaryRows.first { $0["metric"] == "response_rate" })
         #expect(response["n"] == String(n + 1))
-        #expect(response["mean"] == String(format: "%.6f", Double(n) / Double(n + 1)))
+        #expect(response["mean"] == String(format: "%.6f", Double(answered) / Double(n + 1)))
         #expect(response["p50"] == "")
     }
 
-    /// The same turns through EarshotCore's own `RunMetrics` give the same percentiles.
-    @Test func agreesWithRunMetrics() throws {
+    /// The summary pools exactly the turns Core says count (`TurnResult.countsLatency`), at the
+    /// report's precision.
+    @Test func poolsTheTurnsCoreCounts() throws {
         let (result, config) = try TestPipeline.run(TestPipeline.pipeline(), scenarios: CSVRoundTripTests.scenarios, sessionsPerScenario: 10)
         let report = RunReport(info: Fixtures.info(configuration: config), runs: [result])
-        let metrics = RunMetrics(turns: result.turns)
-        for (key, histogram) in metrics.latencies {
-            let row = try #require(report.summary[key.design, Metric(named: key.metric + "_ms")!])
-            #expect(row.n == histogram.count)
-            for (p, value) in [(50.0, row.p50), (90, row.p90), (95, row.p95), (99, row.p99)] {
-                #expect(value == histogram.percentile(p).map { Double(Int64(($0.milliseconds * 1000).rounded())) / 1000 }, "\(key.metric) p\(p)")
-            }
+        var histogram = LatencyHistogram()
+        for t in result.turns where t.countsLatency { histogram.record(Field.rounded(t.agentStart!) - Field.rounded(t.userEnd)) }
+        let row = try #require(report.summary[result.design, .voiceToVoice])
+        #expect(row.n == histogram.count && row.n == 40)
+        for (p, value) in [(50.0, row.p50), (90, row.p90), (95, row.p95), (99, row.p99)] {
+            #expect(value == histogram.percentile(p).map { Double(Int64(($0.milliseconds * 1000).rounded())) / 1000 }, "p\(p)")
         }
-        #expect(report.summary[result.design, .voiceToVoice]!.n == 40)
     }
 
     @Test func ratesCountTheRightTurns() {
@@ -85,14 +85,28 @@ import Testing
             Fixtures.turn(session: 5, micros: 300_000, outcome: .responded, kind: .backchannel),
         ]
         let s = RunReport(info: Fixtures.info(gates: []), turns: turns, stages: []).summary
-        #expect(s["cascade", .voiceToVoice]?.n == 2)
+        // Only the answer after the user finished: not the talked-over turn, not the answered backchannel.
+        #expect(s["cascade", .voiceToVoice]?.n == 1)
         #expect(s["cascade", .responseRate]?.n == 4)
-        #expect(s["cascade", .responseRate]?.mean == 0.5)
+        #expect(s["cascade", .responseRate]?.mean == 0.25)
         #expect(s["cascade", .talkedOverRate]?.mean == 0.25)
         #expect(s["cascade", .missedRate]?.mean == 0.25)
         #expect(s["cascade", .failedRate]?.n == 6)
         #expect(s["cascade", .backchannelIgnoredRate]?.mean == 0.5)
         #expect(s["cascade", .stopLatency] == nil, "no barge-ins, no row")
+    }
+
+    /// A turn whose latency does not count is held to no budget: a failed turn that still made a
+    /// sound, a talked-over one, an answered backchannel. Only an answer after the user finished is.
+    @Test func onlyCountedTurnsAreWithinBudgetOrNot() {
+        let rows = [
+            Fixtures.turn(session: 0, micros: 100_000, outcome: .failed),
+            Fixtures.turn(session: 1, micros: -5_000, outcome: .talkedOver),
+            Fixtures.turn(session: 2, micros: 100_000, outcome: .responded, kind: .backchannel),
+            Fixtures.turn(session: 3, micros: 100_000, outcome: .interrupted),
+            Fixtures.turn(session: 4, micros: 400_000),
+        ]
+        #expect(rows.map(\.withinBudget) == [nil, nil, nil, true, false])
     }
 
     /// Marks outside Mark.known have no column: their cut is left out and the columns still add up.

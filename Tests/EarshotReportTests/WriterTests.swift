@@ -105,7 +105,7 @@ import FoundationXML
         let duplex = try #require(lines.firstIndex(of: "duplex  22 turns: 20 responded, 1 talked over, 1 failed"))
         #expect(lines[duplex + 1] == "  failed: stt: timed out after 5 s", "the reason is on the screen, under its design")
         #expect(lines.filter { $0.hasPrefix("  failed:") }.count == 1, "a design with no failed turn has no such line")
-        #expect(lines.contains { $0.hasPrefix("  voice_to_voice_ms  21  ") && $0.hasSuffix("p90 300.000  PASS") })
+        #expect(lines.contains { $0.hasPrefix("  voice_to_voice_ms  20  ") && $0.hasSuffix("p90 300.000  PASS") })
         #expect(lines.contains("cascade <&> \"|\"  voice_to_voice_ms  p90  870.000  budget 300.000  FAIL (+570.000)"))
         #expect(!lines.contains { $0.hasPrefix("  stop_latency_ms     0") }, "a gate on duplex adds no empty row to cascade")
         #expect(lines.last == "")

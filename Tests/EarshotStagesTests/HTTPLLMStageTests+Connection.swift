@@ -159,6 +159,24 @@ extension HTTPLLMStageTests {
         #expect(h.finish().pendingWork == 0)
     }
 
+    /// Turn 1's request is still waiting for its first token when turn 2's transcript comes: turn
+    /// 1 will never be heard, so it fails with the reason instead of ending up missed with none.
+    @Test func aRequestStillSilentWhenTheNextTurnComesFailsItsTurn() throws {
+        let server = try HTTPLLMTestServer([HTTPLLMTestServer.sse(["Late"], first: .seconds(3)),
+                                            HTTPLLMTestServer.sse(["Ok."], first: .milliseconds(5))])
+        defer { server.stop() }
+        let h = StageHarness(try Self.stage(server, timeout: .seconds(5)))
+        try h.feed(Self.final("one"), turn: 1)
+        h.advance(by: .milliseconds(300))
+        try h.feed(Self.final("two"), turn: 2)
+        Self.drain(h)
+        let reason = try #require(h.failures[1]?.reason)
+        #expect(reason.contains("no reply before the next turn began") && reason.contains("300 ms"), "\(reason)")
+        #expect(h.failures[2] == nil)
+        #expect(h.emitted.filter { $0.turn == 2 }.compactMap(\.text?.text).joined() == "Ok.")
+        #expect(h.finish().pendingWork == 0)
+    }
+
     @Test func aBare404SaysWhereTheRequestWent() throws {
         let server = try HTTPLLMTestServer([.init(status: 404, contentType: "text/plain", pieces: [])])
         defer { server.stop() }

@@ -99,7 +99,7 @@ import Testing
         #expect(cutAt == .milliseconds(540))
         #expect(audio.allSatisfy { $0.emittedAt <= cutAt })
         #expect(audio.count < 30)
-        #expect(h.marks[1]?[TransportStage.downlinkMark] == .milliseconds(60))
+        #expect(h.marks[1]?[Mark.downlink] == .milliseconds(60))
     }
 
     /// A named network supplies every figure not given; a given one overrides just that figure.
