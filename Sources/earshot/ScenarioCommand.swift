@@ -28,9 +28,11 @@ extension Earshot {
                     "\(New.defaultReply)": give the real replies where reply length matters to a design.
 
                     Example:
-                      earshot scenario new calls/q1.m4a calls/q2.wav --name support --out MyFixtures \\
-                          --text "Where is my order?" --text "Thanks, bye." --reply "It ships today."
-                      earshot scenario new calls/ --name support --out MyFixtures --replies calls/replies.txt
+                      earshot scenario new q1.flac q2.wav --name support --out MyFixtures \\
+                          --text "Where is my order?" --text "Thanks, bye." \\
+                          --reply "It ships today." --reply "Bye!"
+                      earshot scenario new calls/ --name support --out MyFixtures \\
+                          --replies calls/replies.txt
                       earshot compare --fixtures MyFixtures --scenario support
                     """)
 
@@ -73,6 +75,9 @@ extension Earshot {
                 guard !recordings.isEmpty else { throw ValidationError("give the recordings: one audio file per user turn, or a folder") }
                 guard !(transcripts != nil && !text.isEmpty) else { throw ValidationError("give --text or --transcripts, not both") }
                 guard !(replies != nil && !reply.isEmpty) else { throw ValidationError("give --reply or --replies, not both") }
+                guard (8_000...96_000).contains(sampleRate) else {
+                    throw ValidationError("--sample-rate must be within 8000...96000 Hz (what a manifest holds), got \(sampleRate)")
+                }
                 guard (0...Int(InputLimits.longestMilliseconds)).contains(gapMs) else {
                     throw ValidationError("--gap-ms must be within 0...\(Int(InputLimits.longestMilliseconds)), got \(gapMs)")
                 }
