@@ -93,8 +93,8 @@ extension Scenario {
     }
 
     /// The fixtures folder a manifest's `audio` paths are relative to, when nobody said: the
-    /// folder above `scenarios/` for a manifest kept there (the layout `fixtures` folders use),
-    /// else nil.
+    /// folder above `scenarios/` for a manifest kept there (the layout of AudioFixtures and of
+    /// what `earshot scenario new` writes), else nil.
     public static func fixturesRoot(of manifest: URL) -> URL? {
         let folder = manifest.standardizedFileURL.deletingLastPathComponent()
         guard folder.lastPathComponent == "scenarios" else { return nil }
@@ -129,7 +129,7 @@ extension Scenario {
 
     /// Relative to the working directory when the path lies inside it: a user who typed
     /// `AudioFixtures/scenarios/x.yaml` expects to see that back in the message.
-    static func displayPath(_ url: URL) -> String {
+    private static func displayPath(_ url: URL) -> String {
         let path = url.standardizedFileURL.path
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
         let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
