@@ -99,7 +99,7 @@ extension Earshot {
                 for (i, turn) in scenario.turns.enumerated() {
                     print("turn \(i + 1)\t\(turn.audioPath)\t\(turn.source)")
                 }
-                print("wrote \(folder.appendingPathComponent(scenario.manifestPath).relativePath): \(scenario.turns.count) turns, "
+                print("wrote \(folder.appendingPathComponent(scenario.manifestPath).relativePath): \(scenario.turns.count == 1 ? "1 turn" : "\(scenario.turns.count) turns"), "
                       + "\(scenario.durationMs) ms; run it with: earshot run --pipeline PIPELINE --fixtures \(out) --scenario \(name)")
             }
 
