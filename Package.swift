@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "EarshotReportTests",
             dependencies: ["EarshotReport", "EarshotTestSupport", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "EarshotCLITests", dependencies: ["earshot", "EarshotTestSupport"]),
+        .testTarget(name: "EarshotCLITests", dependencies: ["earshot", "EarshotAudio", "EarshotTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,7 +32,8 @@ public struct FixtureVerifier: Sendable {
             case noSpeech
             case speechStart(expected: Duration, measured: Duration)
             case speechEnd(expected: Duration, measured: Duration)
-            case pauseCount(expected: Int, measured: Int)
+            /// The manifest lists a different number of pauses than the audio has; both lists in full.
+            case pauseCount(expected: [Range<Duration>], measured: [Range<Duration>])
             /// `index` is 0-based in the turn's `pauses`.
             case pause(index: Int, expected: Range<Duration>, measured: Range<Duration>)
         }
@@ -40,14 +41,24 @@ public struct FixtureVerifier: Sendable {
         public var scenario: String
         public var turn: Int
         public var kind: Kind
+        /// The manifest and the line of the value, when the scenario was checked from its manifest.
+        public var file: String?
+        public var line: Int?
 
-        public init(scenario: String, turn: Int, kind: Kind) {
+        public init(scenario: String, turn: Int, kind: Kind, file: String? = nil, line: Int? = nil) {
             self.scenario = scenario
             self.turn = turn
             self.kind = kind
+            self.file = file
+            self.line = line
         }
 
         public var description: String {
+            InputError(file: file, line: line, message).description
+        }
+
+        /// The disagreement without the manifest's place: scenario, turn, field, listed and measured value.
+        public var message: String {
             let prefix = "\(scenario) turn \(turn): "
             switch kind {
             case .noSpeech:
@@ -57,11 +68,16 @@ public struct FixtureVerifier: Sendable {
             case let .speechEnd(expected, measured):
                 return prefix + "speech_end_ms is \(ms(expected)), the audio says \(ms(measured))"
             case let .pauseCount(expected, measured):
-                return prefix + "\(expected) pause(s) listed, the audio has \(measured)"
+                return prefix + "pauses lists \(expected.count) (\(list(expected))), the audio has \(measured.count) (\(list(measured)))"
             case let .pause(index, expected, measured):
                 return prefix + "pause \(index + 1) is [\(ms(expected.lowerBound)), \(ms(expected.upperBound))], "
                     + "the audio says [\(ms(measured.lowerBound)), \(ms(measured.upperBound))]"
             }
+        }
+
+        /// As the manifest writes pauses: `[[start, end], ...]`.
+        private func list(_ pauses: [Range<Duration>]) -> String {
+            "[" + pauses.map { "[\(ms($0.lowerBound)), \(ms($0.upperBound))]" }.joined(separator: ", ") + "]"
         }
 
         private func ms(_ d: Duration) -> String {
@@ -107,7 +123,7 @@ public struct FixtureVerifier: Sendable {
                 report(.speechEnd(expected: turn.speechEnd, measured: measuredEnd))
             }
             guard turn.pauses.count == measuredPauses.count else {
-                report(.pauseCount(expected: turn.pauses.count, measured: measuredPauses.count))
+                report(.pauseCount(expected: turn.pauses, measured: measuredPauses))
                 continue
             }
             for (i, (expected, measured)) in zip(turn.pauses, measuredPauses).enumerated()

@@ -11,6 +11,11 @@ extension Scenario {
     /// - Throws: `InputError` with the manifest's file and line for anything wrong in it, including
     ///   an utterance that is missing, unreadable, not mono, at another rate, or off the timeline.
     public static func load(from url: URL, fixturesRoot: URL) throws -> Scenario {
+        try loadWithManifest(from: url, fixturesRoot: fixturesRoot).scenario
+    }
+
+    /// `load`, keeping the parsed manifest: its lines are where a check of the loaded scenario points.
+    static func loadWithManifest(from url: URL, fixturesRoot: URL) throws -> (scenario: Scenario, manifest: ScenarioManifest) {
         let file = displayPath(url)
         let yaml: String
         do {
@@ -64,12 +69,18 @@ extension Scenario {
                 pauses: turn.pauses.map { Duration.milliseconds($0.value.lowerBound) ..< Duration.milliseconds($0.value.upperBound) },
                 reply: turn.reply))
         }
-        return Scenario(name: manifest.name.value, description: manifest.description,
-                        audio: AudioChunk(samples: timeline, sampleRate: rate, channels: 1), turns: turns)
+        return (Scenario(name: manifest.name.value, description: manifest.description,
+                         audio: AudioChunk(samples: timeline, sampleRate: rate, channels: 1), turns: turns), manifest)
     }
 
     /// Loads every `*.yaml` manifest directly in `fixturesRoot/scenarios`, sorted by name.
     public static func loadAll(in fixturesRoot: URL) throws -> [Scenario] {
+        try manifests(in: fixturesRoot).map { try load(from: $0, fixturesRoot: fixturesRoot) }
+    }
+
+    /// Every `*.yaml` manifest directly in `fixturesRoot/scenarios`, in the order of the
+    /// scenarios' names (each manifest is named after its scenario).
+    public static func manifests(in fixturesRoot: URL) throws -> [URL] {
         let folder = fixturesRoot.appendingPathComponent("scenarios", isDirectory: true)
         let names: [String]
         do {
@@ -77,9 +88,17 @@ extension Scenario {
         } catch {
             throw InputError(file: displayPath(folder), "no scenarios folder to read")
         }
-        return try names.filter { $0.hasSuffix(".yaml") }
-            .map { try load(from: folder.appendingPathComponent($0), fixturesRoot: fixturesRoot) }
-            .sorted { $0.name < $1.name }
+        return names.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(".yaml".count)) }.sorted()
+            .map { folder.appendingPathComponent("\($0).yaml") }
+    }
+
+    /// The fixtures folder a manifest's `audio` paths are relative to, when nobody said: the
+    /// folder above `scenarios/` for a manifest kept there (the layout of AudioFixtures and of
+    /// what `earshot scenario new` writes), else nil.
+    public static func fixturesRoot(of manifest: URL) -> URL? {
+        let folder = manifest.standardizedFileURL.deletingLastPathComponent()
+        guard folder.lastPathComponent == "scenarios" else { return nil }
+        return folder.deletingLastPathComponent()
     }
 
     private static func utterance(_ audio: Located<String>, manifest: ScenarioManifest,

@@ -19,7 +19,13 @@ struct ScenarioManifest {
         var speechStartMs: Located<Int>
         var speechEndMs: Located<Int>
         var pauses: [Located<Range<Int>>]
+        /// The line of the `pauses` key: where a pause the list lacks is reported.
+        var pausesLine: Int
         var reply: String?
+        /// What the user says, when the manifest's author gave it.
+        var text: String?
+        /// Where the audio came from and how it was converted, for a person reading the manifest.
+        var source: String?
     }
 
     static let schema = 1
@@ -32,7 +38,7 @@ struct ScenarioManifest {
     var turns: [Turn]
 
     static let keys = ["schema", "name", "description", "sample_rate", "duration_ms", "turns"]
-    static let turnKeys = ["id", "kind", "audio", "at_ms", "speech_start_ms", "speech_end_ms", "pauses", "reply"]
+    static let turnKeys = ["id", "kind", "audio", "at_ms", "speech_start_ms", "speech_end_ms", "pauses", "reply", "text", "source"]
 
     /// - Parameter file: how messages name the manifest.
     init(yaml: String, file: String) throws {
@@ -112,7 +118,8 @@ struct ScenarioManifest {
             break
         }
         return Turn(line: fields.line, id: id.value, kind: kind, audio: audio, atMs: at, speechStartMs: start,
-                    speechEndMs: end, pauses: pauses, reply: reply?.value)
+                    speechEndMs: end, pauses: pauses, pausesLine: fields.line(of: "pauses"), reply: reply?.value,
+                    text: try fields.optionalText("text")?.value, source: try fields.optionalText("source")?.value)
     }
 
     private static func pauses(_ fields: YAMLFields, speech: Range<Int>, file: String) throws -> [Located<Range<Int>>] {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotAudio
 import EarshotCore
 import EarshotStages
 import Foundation
@@ -13,7 +14,7 @@ struct Earshot: ParsableCommand {
             Exit codes: 0 within budget, 1 a gate or regression failed, 2 bad usage or input, \
             3 the harness itself failed.
             """,
-        subcommands: [Run.self, Compare.self, Check.self, Merge.self, Report.self, Stages.self, Fixtures.self, Codec.self])
+        subcommands: [Run.self, Compare.self, Check.self, Merge.self, Report.self, Stages.self, Fixtures.self, ScenarioCommand.self, Codec.self])
 
     static let version = "0.1.0"
 
@@ -58,14 +59,24 @@ struct Earshot: ParsableCommand {
     }
 }
 
-/// Where the committed fixtures are: `--fixtures`, else ./AudioFixtures.
+/// Where the fixtures are: `--fixtures`; else, for a manifest kept in a fixtures folder's
+/// `scenarios/`, that folder; else ./AudioFixtures.
 struct FixturesOption: ParsableArguments {
-    @Option(name: .customLong("fixtures"), help: "The fixtures folder (utterances/ and scenarios/).")
-    var path = "AudioFixtures"
+    static let defaultPath = "AudioFixtures"
 
-    var url: URL { URL(fileURLWithPath: path, isDirectory: true) }
+    @Option(name: .customLong("fixtures"),
+            help: "The fixtures folder (utterances/ and scenarios/). Default: the folder above a manifest's scenarios/, else AudioFixtures.")
+    var path: String?
+
+    var url: URL { URL(fileURLWithPath: path ?? Self.defaultPath, isDirectory: true) }
+
+    /// The folder `manifest`'s audio paths are read from.
+    func root(for manifest: URL) -> URL {
+        path == nil ? Scenario.fixturesRoot(of: manifest) ?? url : url
+    }
 
     func validate() throws {
+        guard let path else { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--fixtures \(path): no such folder (run from the repository root, or pass --fixtures DIR)")

@@ -23,15 +23,31 @@ extension Earshot {
 
         struct Verify: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Check that every manifest loads and its speech times match the audio within one 10 ms frame.")
+                abstract: "Check that manifests load and their speech times match the audio within one 10 ms frame.",
+                discussion: """
+                    Each disagreement is one line on stderr with the manifest's line, the value listed \
+                    and the value the audio gives (speech start, end, every pause); exit 2 if there is any.
+
+                    Example:
+                      earshot fixtures verify
+                      earshot fixtures verify MyFixtures/scenarios/support-calls.yaml
+                    """)
+            @Argument(help: "Manifests to check (default: every manifest in the fixtures folder).")
+            var manifests: [String] = []
             @OptionGroup var fixtures: FixturesOption
 
             func run() throws {
-                let scenarios = try Scenario.loadAll(in: fixtures.url)
-                let mismatches = scenarios.flatMap { FixtureVerifier().verify($0) }
+                let urls = try manifests.isEmpty ? Scenario.manifests(in: fixtures.url) : manifests.map { URL(fileURLWithPath: $0) }
+                var turns = 0
+                var mismatches: [FixtureVerifier.Mismatch] = []
+                for url in urls {
+                    let (scenario, found) = try FixtureVerifier().verify(manifestAt: url, fixturesRoot: fixtures.root(for: url))
+                    turns += scenario.turns.count
+                    mismatches += found
+                }
                 for m in mismatches { FileHandle.standardError.write(Data("earshot: \(m)\n".utf8)) }
                 guard mismatches.isEmpty else { throw ExitCode(2) }
-                print("\(scenarios.count) scenarios, \(scenarios.reduce(0) { $0 + $1.turns.count }) turns: ground truth matches the audio")
+                print("\(urls.count == 1 ? "1 scenario" : "\(urls.count) scenarios"), \(turns == 1 ? "1 turn" : "\(turns) turns"): ground truth matches the audio")
             }
         }
     }

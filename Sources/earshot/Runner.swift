@@ -119,9 +119,11 @@ struct Runner {
         if let html { try HTMLReportWriter(file: URL(fileURLWithPath: html)).write(report) }
     }
 
+    /// The chosen scenarios, each refused (exit 2) when its ground truth disagrees with its audio
+    /// by more than a frame: latency counted from a `user_end` the audio does not have would be wrong
+    /// by that much in every row.
     func loadScenarios() throws -> [Scenario] {
-        if options.scenarios.isEmpty { return try Scenario.loadAll(in: options.fixtures.url) }
-        return try options.scenarios.map { name in
+        let manifests = try options.scenarios.isEmpty ? Scenario.manifests(in: options.fixtures.url) : options.scenarios.map { name in
             let isFile = name.hasSuffix(".yaml") || name.contains("/")
             let url = isFile ? URL(fileURLWithPath: name)
                 : options.fixtures.url.appendingPathComponent("scenarios/\(name).yaml")
@@ -129,7 +131,18 @@ struct Runner {
                 let known = (try? Scenario.loadAll(in: options.fixtures.url).map(\.name).joined(separator: ", ")) ?? ""
                 throw InputError(isFile ? "\(name): no such scenario file" : "unknown scenario '\(name)' (known: \(known))")
             }
-            return try Scenario.load(from: url, fixturesRoot: options.fixtures.url)
+            return url
+        }
+        let verifier = FixtureVerifier()
+        return try manifests.map { url in
+            let (scenario, mismatches) = try verifier.verify(manifestAt: url, fixturesRoot: options.fixtures.root(for: url))
+            if let first = mismatches.first {
+                let frame = Int(FixtureVerifier.frameDuration.nanoseconds / 1_000_000)
+                let more = mismatches.count > 1 ? "; \(mismatches.count - 1) more, listed by earshot fixtures verify" : ""
+                throw InputError(file: first.file, line: first.line,
+                                 "\(first.message): the ground truth is more than one \(frame) ms frame off the audio\(more)")
+            }
+            return scenario
         }
     }
 

@@ -84,7 +84,12 @@ import Testing
             kind: .pause(index: 0, expected: pause.lowerBound ..< pause.upperBound + .milliseconds(100), measured: pause))])
 
         scenario.turns[index].pauses = []
-        #expect(FixtureVerifier().verify(scenario).map(\.kind) == [.pauseCount(expected: 0, measured: 1)])
+        let missing = FixtureVerifier().verify(scenario)
+        #expect(missing.map(\.kind) == [.pauseCount(expected: [], measured: [pause])])
+        // The measured times are in the message, so the fix can be typed from it.
+        let ms = { (d: Duration) in d.nanoseconds / 1_000_000 }
+        #expect(missing.first?.description
+            == "mid-turn-pause turn \(id): pauses lists 0 ([]), the audio has 1 ([[\(ms(pause.lowerBound)), \(ms(pause.upperBound))]])")
     }
 
     @Test func silentTurnHasNoSpeech() throws {
