@@ -32,11 +32,18 @@ struct CSVTable {
             guard index[name] == nil else { throw InputError(file: file, line: head.line, "column \"\(name)\" appears twice") }
             index[name] = i
         }
-        if let missing = columns.first(where: { index[$0] == nil }) {
+        // Files written before the version column are version 1, and read as they are.
+        if let missing = columns.first(where: { index[$0] == nil && $0 != ReportSchema.versionColumn }) {
             throw InputError(file: file, line: head.line, "missing column \"\(missing)\"")
         }
         for row in rows where row.fields.count != header.count {
             throw InputError(file: file, line: row.line, "\(row.fields.count) fields, the header has \(header.count)")
+        }
+        if let v = index[ReportSchema.versionColumn] {
+            for row in rows where Int(row.fields[v]).map({ !ReportSchema.readable.contains($0) }) ?? true {
+                throw InputError(file: file, line: row.line,
+                                 "schema_version \"\(row.fields[v])\" is not supported: this earshot reads versions \(ReportSchema.readable.lowerBound) to \(ReportSchema.readable.upperBound)")
+            }
         }
         self.index = index
         records = rows

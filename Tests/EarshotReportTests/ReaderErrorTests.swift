@@ -45,9 +45,42 @@ import Testing
     @Test func wrongSchemaVersion() throws {
         let dir = try Self.folder()
         defer { Fixtures.cleanUp(dir) }
-        let e = try Self.error(reading: dir) { try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : 1", with: "\"schema_version\" : 2") } }
+        let e = try Self.error(reading: dir) { try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : 2", with: "\"schema_version\" : 3") } }
         #expect(e.file?.hasSuffix("run.json") == true)
-        #expect(e.message == "schema_version 2 is not supported: this earshot reads version 1")
+        #expect(e.message == "schema_version 3 is not supported: this earshot reads versions 1 to 2")
+    }
+
+    @Test func rowOfAnotherSchemaVersion() throws {
+        let dir = try Self.folder()
+        defer { Fixtures.cleanUp(dir) }
+        let e = try Self.error(reading: dir) { dir in
+            try Self.replace("turns.csv", in: dir) { text in
+                var lines = text.components(separatedBy: "\r\n")
+                lines[2] = "9" + lines[2].dropFirst()
+                return lines.joined(separator: "\r\n")
+            }
+        }
+        #expect(e.file?.hasSuffix("turns.csv") == true && e.line == 3)
+        #expect(e.message == "schema_version \"9\" is not supported: this earshot reads versions 1 to 2")
+    }
+
+    /// A folder written before the version column (schema 1) still reads, to the same rows.
+    @Test func readsAVersionOneFolder() throws {
+        let dir = try Self.folder()
+        defer { Fixtures.cleanUp(dir) }
+        let now = try ReportReader.read(dir)
+        try Self.replace("run.json", in: dir) { $0.replacingOccurrences(of: "\"schema_version\" : 2", with: "\"schema_version\" : 1") }
+        for file in ["turns.csv", "stages.csv"] {
+            try Self.replace(file, in: dir) { text in
+                text.components(separatedBy: "\r\n").map { line in
+                    line.isEmpty ? line : String(line.drop { $0 != "," }.dropFirst())
+                }.joined(separator: "\r\n")
+            }
+        }
+        #expect(try Fixtures.text(dir.appendingPathComponent("turns.csv")).hasPrefix("run_id,design,"))
+        let old = try ReportReader.read(dir)
+        #expect(old.turns == now.turns)
+        #expect(old.info.schemaVersion == ReportSchema.version, "what is read is written back in the current schema")
     }
 
     @Test func unknownColumn() throws {
