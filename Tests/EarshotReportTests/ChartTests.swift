@@ -72,8 +72,8 @@ import Testing
         for v in values {
             #expect(v.x + SVG.textWidth(v.text) <= width, "\(v.text) ends at \(v.x + SVG.textWidth(v.text)), the chart at \(width)")
         }
-        // The old layout put this line at 914 px in a 1100 px chart: it ran off the edge.
-        #expect(values[0].x + SVG.textWidth(values[0].text) > 1100 - 914)
+        // The old layout put this line at 914 px in a 1100 px chart, where it ran off the edge.
+        #expect(914 + SVG.textWidth(values[0].text) > 1100, "the case is one the old layout got wrong")
     }
 
     /// p50 and p95 a pixel apart: their labels must not print over each other.
