@@ -23,12 +23,12 @@ public struct CSVReportWriter: ReportWriter {
         ]
         return tables + [
             (ReportSchema.summaryFile, csv(ReportSchema.summaryColumns, report.summary.rows.map(\.csvFields))),
-            (ReportSchema.gatesFile, csv(ReportSchema.gateColumns, report.results.map { $0.csvFields(runID: report.info.runID) })),
+            (ReportSchema.gatesFile, csv(ReportSchema.gateColumns, report.results.map { [String(ReportSchema.version)] + $0.csvFields(runID: report.info.runID) })),
             (ReportSchema.runFile, try report.info.json()),
         ]
     }
 
     static func csv(_ header: [String], _ rows: [[String]]) -> Data {
-        Data(CSVText.encode([header] + rows))
+        Data(CSVText.encode([header]) + CSVText.encode(rows, quoted: ReportSchema.quoted(header)))
     }
 }

@@ -38,6 +38,12 @@ struct CSVTable {
         for row in rows where row.fields.count != header.count {
             throw InputError(file: file, line: row.line, "\(row.fields.count) fields, the header has \(header.count)")
         }
+        if let v = index[ReportSchema.versionColumn] {
+            for row in rows where Int(row.fields[v]).map({ !ReportSchema.readable.contains($0) }) ?? true {
+                throw InputError(file: file, line: row.line,
+                                 "schema_version \"\(row.fields[v])\" is not supported: this earshot reads \(ReportSchema.readableText)")
+            }
+        }
         self.index = index
         records = rows
     }

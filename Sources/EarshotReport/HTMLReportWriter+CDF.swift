@@ -26,11 +26,13 @@ extension HTMLReportWriter {
         }
         let budgets = budgets(report, metric: .voiceToVoice)
         let (width, height, left, right, top, bottom) = (1100.0, 380.0, 56.0, 1080.0, 34.0, 326.0)
-        let x = SVGAxis(covering: series.flatMap(\.values) + budgets.map(\.value) + [0], from: left, to: right)
+        let all = series.flatMap(\.values)
+        let x = SVGAxis(bulkOf: all, always: budgets.map(\.value) + [0], from: left, to: right)
         let y = { (f: Double) in bottom - f * (bottom - top) }
         var s = SVG.open(width: width, height: height, label: "voice-to-voice latency CDF per design")
         for f in [0.25, 0.5, 0.75, 1.0] { s += SVG.line(left, y(f), right, y(f), #"class="grid""#) }
         s += SVG.xAxis(x, y: bottom, top: top, label: "voice-to-voice latency, ms")
+        if let note = x.beyondNote(all) { s += SVG.text(right, bottom + 34, note, anchor: "end", extra: #"class="muted""#) }
         s += SVG.line(left, top, left, bottom, #"class="axis""#)
         for f in [0.0, 0.25, 0.5, 0.75, 1.0] {
             s += SVG.text(left - 6, y(f) + 4, "\(Int(f * 100))%", anchor: "end", extra: #"class="tick""#)
@@ -48,9 +50,9 @@ extension HTMLReportWriter {
             // Past a few thousand steps a curve is wider than its pixels: draw every k-th rank
             // (always the last), which keeps the file small and the picture the same.
             let ranks = n <= 2000 ? Array(1...n) : (1...2000).map { ($0 * n + 1999) / 2000 }
-            var d = "M\(SVG.n(x(values[0]))) \(SVG.n(y(0)))"
+            var d = "M\(SVG.n(x.clamped(values[0]))) \(SVG.n(y(0)))"
             for (i, rank) in ranks.enumerated() {
-                if i > 0 { d += "H\(SVG.n(x(values[rank - 1])))" }
+                if i > 0 { d += "H\(SVG.n(x.clamped(values[rank - 1])))" }
                 d += "V\(SVG.n(y(Double(rank) / Double(n))))"
             }
             d += "H\(SVG.n(right))"

@@ -15,7 +15,8 @@ extension HTMLReportWriter {
             (design: d, all: report.turns.filter { $0.design == d && $0.kind != .backchannel })
         }
         guard shown.contains(where: { !$0.all.isEmpty }) else { return "<p class=\"note\">No turns expecting a reply.</p>\n" }
-        var extent: [Double] = [0]
+        var extent: [Double] = []
+        var latencies: [Double] = []
         for (_, turns) in shown {
             for t in turns.prefix(maxTurns) {
                 var cum = 0.0
@@ -23,13 +24,12 @@ extension HTMLReportWriter {
                     cum += Summary.milliseconds(d)
                     extent.append(cum)
                 }
-                if let v = t.voiceToVoice { extent.append(Summary.milliseconds(v)) }
+                if let v = t.voiceToVoice { latencies.append(Summary.milliseconds(v)) }
             }
         }
         let budgets = budgets(report, metric: .voiceToVoice)
-        extent += budgets.map(\.value)
         let (left, right, rowHeight, top) = (170.0, 1000.0, 18.0, 22.0)
-        let x = SVGAxis(covering: extent, from: left, to: right)
+        let x = SVGAxis(bulkOf: extent + latencies, always: budgets.map(\.value) + [0], from: left, to: right)
         var h = ""
         for (design, all) in shown where !all.isEmpty {
             let turns = Array(all.prefix(maxTurns))
@@ -39,6 +39,8 @@ extension HTMLReportWriter {
             h += all.count > turns.count ? " <small class=\"note\">first \(turns.count) of \(all.count) turns</small></h3>\n" : "</h3>\n"
             var s = SVG.open(width: 1100, height: height, label: "per-turn latency breakdown for \(design)")
             s += SVG.xAxis(x, y: bottom, top: top - 6, label: "ms after the user stopped speaking")
+            let mine = turns.compactMap(\.voiceToVoice).map(Summary.milliseconds)
+            if let note = x.beyondNote(mine) { s += SVG.text(right, bottom + 34, note, anchor: "end", extra: #"class="muted""#) }
             s += SVG.line(x(0), top - 6, x(0), bottom, #"class="axis""#)
             s += SVG.text(x(0), top - 9, "user_end", anchor: "middle", extra: #"class="muted""#)
             for (i, t) in turns.enumerated() {
@@ -55,15 +57,15 @@ extension HTMLReportWriter {
                 let segments = t.breakdown.isEmpty ? [("voice_to_voice", v2v)] : t.breakdown
                 for (name, d) in segments {
                     let ms = Summary.milliseconds(d)
-                    let a = x(min(cum, cum + ms))
-                    let b = x(max(cum, cum + ms))
+                    let a = x.clamped(min(cum, cum + ms))
+                    let b = x.clamped(max(cum, cum + ms))
                     s += SVG.rect(a, y + 2, max(b - a, 0.5), 12, fill: segmentColors[name] ?? "#cbd5e1",
                                   title: "\(name) \(Field.milliseconds(d)) ms", extra: ms < 0 ? #"fill-opacity="0.35""# : "")
                     cum += ms
                 }
                 let late = t.withinBudget == false
                 let label = Field.milliseconds(v2v) + (t.outcome == .responded ? "" : " \(t.outcome.rawValue)")
-                s += SVG.text(max(x(cum), x(0)) + 5, y + 11, label, extra: late ? #"class="failtext""# : #"class="value""#)
+                s += SVG.text(max(x.clamped(cum), x(0)) + 5, y + 11, label, extra: late ? #"class="failtext""# : #"class="value""#)
             }
             for b in budgets {
                 s += SVG.line(x(b.value), top - 6, x(b.value), bottom, #"class="budget""#)

@@ -25,8 +25,11 @@ public struct MarkdownReportWriter: ReportWriter {
         md.append(c(TerminalReportWriter.verdictDetail(report)) + (report.info.seed.map { " · seed \($0)" } ?? ""))
         md.append("")
 
-        md.append("| design | turns | responded | missed | talked over | failed | n | p50 ms | p95 ms | p99 ms | max ms | budget | result |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+        // Every outcome has a column, so a row's outcome cells add up to its turns.
+        let kinds = TurnOutcome.allCases
+        md.append("| design | turns | " + kinds.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: " | ")
+                  + " | n | p50 ms | p95 ms | p99 ms | max ms | budget | result |")
+        md.append("|---|---:|" + String(repeating: "---:|", count: kinds.count) + "---:|---:|---:|---:|---:|---:|:---:|")
         let outcomes = report.outcomes
         for design in report.designs {
             let counts = outcomes[design] ?? [:]
@@ -34,7 +37,8 @@ public struct MarkdownReportWriter: ReportWriter {
             let ms = { (v: Double?) in v.map { Field.milliseconds($0) } ?? "–" }
             let budget = row?.budget.map { "\(row?.gatePercentile?.rawValue ?? "") ≤ \(Field.milliseconds($0))" } ?? "–"
             let result = row?.pass.map { $0 ? "✅" : "❌" } ?? "–"
-            md.append("| \(c(design)) | \(counts.values.reduce(0, +)) | \(counts[.responded] ?? 0) | \(counts[.missed] ?? 0) | \(counts[.talkedOver] ?? 0) | \(counts[.failed] ?? 0) | \(row?.n ?? 0) | \(ms(row?.p50)) | \(ms(row?.p95)) | \(ms(row?.p99)) | \(ms(row?.max)) | \(budget) | \(result) |")
+            let outcomeCells = kinds.map { String(counts[$0] ?? 0) }.joined(separator: " | ")
+            md.append("| \(c(design)) | \(counts.values.reduce(0, +)) | \(outcomeCells) | \(row?.n ?? 0) | \(ms(row?.p50)) | \(ms(row?.p95)) | \(ms(row?.p99)) | \(ms(row?.max)) | \(budget) | \(result) |")
         }
         md.append("")
         md.append("Voice-to-voice latency = `agent_start − user_end`, over turns answered in time.")

@@ -56,11 +56,14 @@ public enum ReportReader {
             }
         }
         guard let v = version.schema_version else { throw InputError(file: name, "no schema_version: not an earshot run.json") }
-        guard v == ReportSchema.version else {
-            throw InputError(file: name, "schema_version \(v) is not supported: this earshot reads version \(ReportSchema.version)")
+        guard ReportSchema.readable.contains(v) else {
+            throw InputError(file: name, "schema_version \(v) is not supported: this earshot reads \(ReportSchema.readableText)")
         }
         do {
-            return try JSONDecoder().decode(RunInfo.self, from: data)
+            // What is read is written back (merge, report) in the current schema, and says so.
+            var info = try JSONDecoder().decode(RunInfo.self, from: data)
+            info.schemaVersion = ReportSchema.version
+            return info
         } catch let error as DecodingError {
             throw InputError(file: name, describe(error))
         }

@@ -8,6 +8,19 @@ import EarshotCore
 public enum ReportSchema {
     public static let version = 2
 
+    /// Versions a reader takes. Version 1 is not among them: it counted talked-over turns as
+    /// answers and lacked columns, so its figures mean something else; run it again.
+    public static let readable: ClosedRange<Int> = version...version
+
+    /// The versions this earshot reads, for a refusal.
+    static var readableText: String {
+        readable.count == 1 ? "version \(version)" : "versions \(readable.lowerBound) to \(readable.upperBound)"
+    }
+
+    /// First in every table, so a row cut out of its file, or appended to others for trending,
+    /// still says how to read it.
+    public static let versionColumn = "schema_version"
+
     public static let turnsFile = "turns.csv"
     public static let stagesFile = "stages.csv"
     public static let summaryFile = "summary.csv"
@@ -18,20 +31,28 @@ public enum ReportSchema {
     public static let segments: [String] = Mark.known.map(\.name) + ["playout"]
 
     public static let turnColumns: [String] =
-        ["run_id", "design", "scenario", "session", "turn", "kind", "outcome",
+        [versionColumn, "run_id", "design", "scenario", "session", "turn", "kind", "outcome",
          "user_start_ms", "user_end_ms", "agent_start_ms", "voice_to_voice_ms"]
         + segments.map { "\($0)_ms" }
         + ["stop_latency_ms", "budget_ms", "within_budget", "failure"]
 
     public static let stageColumns: [String] =
-        ["run_id", "design", "scenario", "session", "turn", "stage",
+        [versionColumn, "run_id", "design", "scenario", "session", "turn", "stage",
          "first_input_ms", "first_output_ms", "latency_ms", "busy_ms", "frames_in", "frames_out"]
 
     public static let summaryColumns: [String] =
-        ["run_id", "design", "metric", "unit", "n", "mean", "p25", "p50", "p75", "p90", "p95", "p99", "max",
+        [versionColumn, "run_id", "design", "metric", "unit", "n", "mean", "p25", "p50", "p75", "p90", "p95", "p99", "max",
          "budget", "gate_percentile", "pass"]
 
     public static let gateColumns: [String] =
-        ["run_id", "design", "metric", "check", "percentile", "observed", "limit", "baseline", "tolerance_pct",
+        [versionColumn, "run_id", "design", "metric", "check", "percentile", "observed", "limit", "baseline", "tolerance_pct",
          "delta", "pass"]
+
+    /// Free-text columns, quoted in every row (`CSVText`), so they never read as numbers.
+    static let textColumns: Set<String> = ["failure"]
+
+    /// The positions of `textColumns` among `columns`.
+    static func quoted(_ columns: [String]) -> Set<Int> {
+        Set(columns.indices.filter { textColumns.contains(columns[$0]) })
+    }
 }

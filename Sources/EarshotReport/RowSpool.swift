@@ -53,8 +53,8 @@ public final class RowSpool: @unchecked Sendable {
         let stages = results.stages.map { StageRow($0, runID: runID) }
         let files = try part(design)
         do {
-            try files.turns.write(contentsOf: CSVText.encode(turns.map(\.csvFields)))
-            try files.stages.write(contentsOf: CSVText.encode(stages.map(\.csvFields)))
+            try files.turns.write(contentsOf: CSVText.encode(turns.map(\.csvFields), quoted: ReportSchema.quoted(ReportSchema.turnColumns)))
+            try files.stages.write(contentsOf: CSVText.encode(stages.map(\.csvFields), quoted: ReportSchema.quoted(ReportSchema.stageColumns)))
         } catch {
             throw InputError(file: directory.relativePath, "cannot write: \(SystemErrorText.describe(error))")
         }

@@ -3,10 +3,13 @@ import Foundation
 
 /// `run.json`: what it takes to reproduce a run — configuration, seed, gates — and what only
 /// describes it: start time, versions, machine, the harness's own costs. Everything that differs
-/// between two runs of the same seed lives here and only here, so their CSVs are byte-identical.
+/// between two runs of the same seed lives here and only here, but for the run id each CSV row
+/// carries: given the same id, their CSVs are byte-identical.
 public struct RunInfo: Sendable, Equatable {
     public var schemaVersion = ReportSchema.version
-    /// Names the run in every CSV row. Keep timestamps out of it: it is part of the CSVs' bytes.
+    /// Names the run in every CSV row, so rows gathered from many runs say which they came
+    /// from: unique per run (`newRunID`) unless the caller fixes it (`--run-id`) to get the same
+    /// CSV bytes from the same seed.
     public var runID: String
     public var startedAt: Date?
     /// nil when merged from shards with different seeds.

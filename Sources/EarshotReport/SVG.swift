@@ -18,6 +18,10 @@ enum SVG {
         #"<text x="\#(n(x))" y="\#(n(y))" text-anchor="\#(anchor)"\#(extra.isEmpty ? "" : " " + extra)>\#(XMLText.escape(s))</text>"#
     }
 
+    /// A text's width estimated from its length: 0.6 em a character is wider than the average
+    /// system-ui glyph, so a layout made with it leaves room rather than clips.
+    static func textWidth(_ s: String, fontSize: Double = 11) -> Double { Double(s.count) * fontSize * 0.6 }
+
     /// A horizontal axis at `y` with tick marks, labels and a light vertical grid up to `top`.
     static func xAxis(_ axis: SVGAxis, y: Double, top: Double, label: String) -> String {
         var s = line(axis.from, y, axis.to, y, #"class="axis""#)

@@ -25,7 +25,42 @@ struct SVGAxis {
         self.to = to
     }
 
+    /// An axis over the bulk of `values`: the 1st to the 99th percentile (nearest rank), widened
+    /// by a tenth of that span, and always taking in `always` (0, budget lines). One stray turn
+    /// of a minute would otherwise squash every other turn into the first few pixels. Values
+    /// beyond are drawn at the edge (`clamped`) and counted (`beyond`, `beyondNote`).
+    init(bulkOf values: [Double], always: [Double], from: Double, to: Double, tickCount: Int = 8) {
+        let sorted = values.filter(\.isFinite).sorted()
+        guard !sorted.isEmpty else {
+            self.init(covering: always, from: from, to: to, tickCount: tickCount)
+            return
+        }
+        let rank = { (p: Double) in sorted[max(Int((p / 100 * Double(sorted.count)).rounded(.up)), 1) - 1] }
+        let (p1, p99) = (rank(1), rank(99))
+        let margin = (p99 - p1) / 10
+        // The extremes stay when the margin takes them in: a small run loses nothing.
+        let lo = sorted.first! >= p1 - margin ? sorted.first! : p1 - margin
+        let hi = sorted.last! <= p99 + margin ? sorted.last! : p99 + margin
+        self.init(covering: [lo, hi] + always, from: from, to: to, tickCount: tickCount)
+    }
+
     func callAsFunction(_ v: Double) -> Double { from + (v - lo) / (hi - lo) * (to - from) }
+
+    /// The pixel for `v`, at the nearer edge when it lies beyond the axis.
+    func clamped(_ v: Double) -> Double { self(min(max(v, lo), hi)) }
+
+    /// How many of `values` lie beyond the axis.
+    func beyond(_ values: [Double]) -> Int { values.filter { $0 < lo || $0 > hi }.count }
+
+    /// "3 turns beyond the axis (up to 61000 ms), drawn at its edge", or nil when none are.
+    func beyondNote(_ values: [Double], unit: String = "ms") -> String? {
+        let out = values.filter { $0 < lo || $0 > hi }
+        guard !out.isEmpty else { return nil }
+        var range: [String] = []
+        if let low = out.min(), low < lo { range.append("down to \(Self.label(low)) \(unit)") }
+        if let high = out.max(), high > hi { range.append("up to \(Self.label(high)) \(unit)") }
+        return "\(out.count) turn\(out.count == 1 ? "" : "s") beyond the axis (\(range.joined(separator: ", "))), drawn at its edge"
+    }
 
     /// A tick label without trailing zeros: `250`, `0.5`, `-100`.
     static func label(_ v: Double) -> String {

@@ -4,7 +4,7 @@ extension StageRow {
     /// Cells in `ReportSchema.stageColumns` order.
     var csvFields: [String] {
         [
-            runID, design, scenario, String(session), String(turn), stage,
+            String(ReportSchema.version), runID, design, scenario, String(session), String(turn), stage,
             Field.optional(firstInput, Field.milliseconds), Field.optional(firstOutput, Field.milliseconds),
             Field.optional(latency, Field.milliseconds), Field.milliseconds(busy), String(framesIn), String(framesOut),
         ]

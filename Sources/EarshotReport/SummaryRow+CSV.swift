@@ -6,7 +6,7 @@ extension SummaryRow {
         let unit = metric.unit
         let value = { (v: Double?) in Field.optional(v) { Field.value($0, unit: unit) } }
         return [
-            runID, design, metric.name, unit.rawValue, String(n),
+            String(ReportSchema.version), runID, design, metric.name, unit.rawValue, String(n),
             value(mean), value(p25), value(p50), value(p75), value(p90), value(p95), value(p99), value(max),
             value(budget), gatePercentile?.rawValue ?? "", Field.optional(pass, Field.bool),
         ]

@@ -6,7 +6,7 @@ extension TurnRow {
     /// Cells in `ReportSchema.turnColumns` order.
     var csvFields: [String] {
         var cells = [
-            runID, design, scenario, String(session), String(turn), kind.rawValue, outcome.rawValue,
+            String(ReportSchema.version), runID, design, scenario, String(session), String(turn), kind.rawValue, outcome.rawValue,
             Field.milliseconds(userStart), Field.milliseconds(userEnd),
             Field.optional(agentStart, Field.milliseconds), Field.optional(voiceToVoice, Field.milliseconds),
         ]

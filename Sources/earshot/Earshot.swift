@@ -31,6 +31,15 @@ struct Earshot: ParsableCommand {
         }
     }
 
+    /// Whether `report` maps `error` to exit 3.
+    static func isHarnessFailure(_ error: Error) -> Bool {
+        switch error {
+        case is InputError, is ExitCode: false
+        case is HarnessFailure: true
+        default: ![.success, ExitCode(64)].contains(exitCode(for: error))
+        }
+    }
+
     /// Prints what went wrong (one line where it can) and returns the exit code.
     static func report(_ error: Error) -> Int32 {
         switch error {

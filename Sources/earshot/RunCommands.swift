@@ -76,6 +76,8 @@ extension Earshot {
         @Option(help: "Allowed regression against the baseline, e.g. 10%.")
         var tolerance = "10%"
 
+        @OptionGroup var reports: ReportFiles
+
         func validate() throws {
             if let budgetMs { _ = try RunOptions.budget(milliseconds: budgetMs) }
             guard toleranceValue != nil else { throw ValidationError("--tolerance must be a percentage from 0% to 1000%, like 10%, got \(tolerance)") }
@@ -100,6 +102,7 @@ extension Earshot {
             }
             report = report.gated(by: gates, regressions: regressions)
             try TerminalReportWriter().write(report)
+            try reports.write(report)
             if report.exit != .success { throw ExitCode(report.exit.rawValue) }
         }
     }
@@ -118,8 +121,12 @@ extension Earshot {
         @Option(help: "Folder for the merged output.")
         var out: String
 
+        @Option(help: "Name of the merged run (default: the run id the shards share, else a new one).")
+        var runId: String?
+
         func validate() throws {
             guard !folders.isEmpty else { throw ValidationError("give at least one shard folder") }
+            if let runId, let problem = RunInfo.problem(withRunID: runId) { throw ValidationError("--run-id \(problem), got \(runId.debugDescription)") }
         }
 
         func run() throws {
@@ -128,7 +135,9 @@ extension Earshot {
                 throw InputError("--out \(out) is the input folder \(input): merge writes a new folder and never over its inputs")
             }
             let shards = try folders.map { try ReportReader.read(URL(fileURLWithPath: $0, isDirectory: true)) }
-            let merged = try RunReport.merge(shards)
+            // Each shard of a CI job has a run id of its own; the merged run gets one more.
+            let shared = Set(shards.map(\.info.runID)).count == 1
+            let merged = try RunReport.merge(shards, runID: runId ?? (shared ? nil : RunInfo.newRunID()))
             try CSVReportWriter(directory: URL(fileURLWithPath: out, isDirectory: true)).write(merged)
             try TerminalReportWriter().write(merged)
             if merged.exit != .success { throw ExitCode(merged.exit.rawValue) }
@@ -147,7 +156,7 @@ extension Earshot {
         var folder: String
 
         @Option(help: "Write JUnit XML here.") var junit: String?
-        @Option(help: "Write a Markdown summary here.") var markdown: String?
+        @Option(help: "Append a Markdown summary to this file (fit for $GITHUB_STEP_SUMMARY).") var markdown: String?
         @Option(help: "Write a single-file HTML report here.") var html: String?
 
         func validate() throws {

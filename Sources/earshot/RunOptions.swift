@@ -41,10 +41,13 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Output folder (default: Reports/runs/<timestamp>/).")
     var out: String?
 
-    @Option(help: "Also write JUnit XML here (one test case per design and gated metric).")
+    @Option(help: "Name of the run in run.json and every CSV row (default: the start time and a random suffix, unique per run). Fix it to get the same CSV bytes from the same seed.")
+    var runId: String?
+
+    @Option(help: "Also write JUnit XML here (one test case per design and check, one per failed turn).")
     var junit: String?
 
-    @Option(help: "Also write a Markdown summary here (fit for $GITHUB_STEP_SUMMARY).")
+    @Option(help: "Also append a Markdown summary to this file (fit for $GITHUB_STEP_SUMMARY).")
     var markdown: String?
 
     @Option(help: "Also write a single-file HTML report here.")
@@ -57,6 +60,7 @@ struct RunOptions: ParsableArguments {
         guard sessions > 0 else { throw ValidationError("--sessions must be at least 1, got \(sessions)") }
         _ = try Self.budget(milliseconds: budgetMs)
         _ = try shardSpec()
+        if let runId, let problem = RunInfo.problem(withRunID: runId) { throw ValidationError("--run-id \(problem), got \(runId.debugDescription)") }
     }
 
     /// (index 0-based, count), from "i/n".

@@ -12,6 +12,22 @@ struct Runner {
     let pipelines: [String]
 
     func run() throws {
+        try Self.reportingHarnessFailure(junit: options.junit) { try measure() }
+    }
+
+    /// CI reads the JUnit file, not stderr: a run that failed as a harness (exit 3) leaves one
+    /// that says why, rather than none, or a stale one from an earlier run.
+    static func reportingHarnessFailure(junit: String?, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error where Earshot.isHarnessFailure(error) {
+            if let junit { try? JUnitReportWriter.writeHarnessFailure("\(error)", to: URL(fileURLWithPath: junit)) }
+            throw error
+        }
+    }
+
+    private func measure() throws {
+        let started = Date()
         let scenarios = try loadScenarios()
         let overrides = options.network.map { ["network": $0] } ?? [:]
         let files = try pipelines.map { try PipelineFile.load($0, overrides: overrides) }
@@ -33,7 +49,7 @@ struct Runner {
         let out = URL(fileURLWithPath: options.out ?? "Reports/runs/\(Self.timestamp())", isDirectory: true)
         try checkOutputs(out)
 
-        let runID = "earshot-seed\(options.seed)"
+        let runID = options.runId ?? RunInfo.newRunID(startedAt: started)
         // Rows go to disk as sessions finish: memory holds the summary's tally and a sample, not the run.
         let spool = try RowSpool(directory: out, runID: runID, budget: options.budget)
         let spoolFailure = Mutex<InputError?>(nil)
@@ -85,7 +101,7 @@ struct Runner {
         if let network = options.network { parameters["network"] = network }
         var info = RunInfo(runID: runID, configuration: configuration,
                            budget: options.budget, gates: options.gates,
-                           parameters: parameters, versions: ["earshot": Earshot.version])
+                           parameters: parameters, versions: ["earshot": Earshot.version], startedAt: started)
         info.interrupted = interruption.stop.isRequested
         info.pipelines = Dictionary(uniqueKeysWithValues: files.map { ($0.pipeline.name, $0.digest) })
         let report = RunReport(info: info, spool: spool, runs: results)
@@ -115,7 +131,8 @@ struct Runner {
 
     static func writeExtras(_ report: RunReport, junit: String?, markdown: String?, html: String?) throws {
         if let junit { try JUnitReportWriter(file: URL(fileURLWithPath: junit)).write(report) }
-        if let markdown { try MarkdownReportWriter(file: URL(fileURLWithPath: markdown)).write(report) }
+        // Appended: $GITHUB_STEP_SUMMARY holds what earlier steps wrote.
+        if let markdown { try MarkdownReportWriter(file: URL(fileURLWithPath: markdown), append: true).write(report) }
         if let html { try HTMLReportWriter(file: URL(fileURLWithPath: html)).write(report) }
     }
 

@@ -8,13 +8,17 @@ import Testing
     static let modelled = ["cascade-cloud", "duplex-moshi"]
 
     static func rows(_ file: URL, design: String) throws -> [String] {
-        try String(contentsOf: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
-            .filter { $0.split(separator: ",").dropFirst().first.map(String.init) == design }
+        let lines = try String(contentsOf: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+        let column = try #require(lines.first?.split(separator: ",").firstIndex(of: "design"))
+        return lines.filter { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            return cells.count > column && cells[column] == design
+        }
     }
 
     @Test func theDefaultComparisonReproducesTheBaseline() throws {
         let out = CLI.temporaryFolder()
-        let run = try CLI.run(["compare", "--seed", "1", "--out", out, "--quiet"])
+        let run = try CLI.run(["compare", "--seed", "1", "--run-id", "earshot-seed1", "--out", out, "--quiet"])
         #expect(run.status == 1, "the default designs miss the 300 ms budget; the verdict says so: \(run.stdout)\(run.stderr)")
         let summary = URL(fileURLWithPath: out).appendingPathComponent("summary.csv")
         for design in Self.modelled {

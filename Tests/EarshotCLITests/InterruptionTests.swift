@@ -10,8 +10,9 @@ import Testing
         let root = CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: root) }
         // Stopped once its first rows are on disk, however busy the machine is.
+        // One run id for both runs: it is the only thing in the CSVs that differs from run to run.
         let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--sessions", "10000000",
-                             "--out", "\(root)/cut", "--quiet"], signal: (SIGTERM, .seconds(1)),
+                             "--out", "\(root)/cut", "--run-id", "cut", "--quiet"], signal: (SIGTERM, .seconds(1)),
                             signalWhen: { FileManager.default.fileExists(atPath: "\(root)/cut/.turns-0.part.csv")
                                 && ((try? FileManager.default.attributesOfItem(atPath: "\(root)/cut/.turns-0.part.csv")[.size] as? Int) ?? 0) > 0 })
         #expect(r.status == 143, "\(r.stderr)")
@@ -25,7 +26,7 @@ import Testing
         #expect(rows > 0 && rows % 4 == 0, "basic-qa has four turns a session; got \(rows) rows")
         let sessions = rows / 4
         let whole = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--sessions", "\(sessions)",
-                                 "--out", "\(root)/whole", "--quiet"])
+                                 "--out", "\(root)/whole", "--run-id", "cut", "--quiet"])
         #expect(whole.status == 0 || whole.status == 1, "\(whole.stderr)")
         for file in ["turns.csv", "stages.csv", "summary.csv"] {
             let a = FileManager.default.contents(atPath: "\(root)/cut/\(file)")

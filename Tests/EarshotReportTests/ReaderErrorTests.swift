@@ -53,6 +53,30 @@ import Testing
         #expect(e.message == "schema_version \(other) is not supported: this earshot reads version \(now)")
     }
 
+    @Test func rowOfAnotherSchemaVersion() throws {
+        let dir = try Self.folder()
+        defer { Fixtures.cleanUp(dir) }
+        let e = try Self.error(reading: dir) { dir in
+            try Self.replace("turns.csv", in: dir) { text in
+                var lines = text.components(separatedBy: "\r\n")
+                lines[2] = "9" + lines[2].dropFirst()
+                return lines.joined(separator: "\r\n")
+            }
+        }
+        #expect(e.file?.hasSuffix("turns.csv") == true && e.line == 3)
+        #expect(e.message == "schema_version \"9\" is not supported: this earshot reads version \(ReportSchema.version)")
+    }
+
+    /// A folder of schema 1 counted talked-over turns as answers: it is refused, not re-read under other rules.
+    @Test func refusesAVersionOneFolder() throws {
+        let dir = try Self.folder()
+        defer { Fixtures.cleanUp(dir) }
+        let e = try Self.error(reading: dir) {
+            try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : \(ReportSchema.version)", with: "\"schema_version\" : 1") }
+        }
+        #expect(e.message == "schema_version 1 is not supported: this earshot reads version \(ReportSchema.version)")
+    }
+
     @Test func unknownColumn() throws {
         let dir = try Self.folder()
         defer { Fixtures.cleanUp(dir) }

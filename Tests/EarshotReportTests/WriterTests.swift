@@ -40,16 +40,16 @@ import FoundationXML
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         #expect(counter.elements["testsuites"] == 1)
         #expect(counter.elements["testsuite"] == 2)
-        #expect(counter.elements["testcase"] == 3, "v2v p90 for each design, stop latency p95 for duplex")
+        #expect(counter.elements["testcase"] == 4, "v2v p90 for each design, stop latency p95 for duplex, the failed turn")
         #expect(counter.elements["failure"] == 1)
+        #expect(counter.elements["error"] == 1)
         let root = try #require(counter.attributes["testsuites"]?.first)
-        #expect(root["tests"] == "3" && root["failures"] == "1")
+        #expect(root["tests"] == "4" && root["failures"] == "1" && root["errors"] == "1")
         let suites = counter.attributes["testsuite"] ?? []
         #expect(suites.map { $0["name"] } == ["earshot.cascade <&> \"|\"", "earshot.duplex"])
         let failure = try #require(counter.attributes["failure"]?.first)
         #expect(failure["message"] == "cascade <&> \"|\" voice_to_voice_ms p90 870.000 ms is over the limit (at most 300.000 ms) by 570.000 ms")
-        #expect(counter.attributes["testcase"]?.first?["name"] == "voice_to_voice_ms p90 <= 300.000")
-        #expect(xml.contains("<system-out>1 failed turn:"))
+        #expect(counter.attributes["testcase"]?.first?["name"] == "voice_to_voice_ms p90 budget")
     }
 
     @Test func htmlIsOneSelfContainedFile() throws {
@@ -82,7 +82,7 @@ import FoundationXML
     @Test func markdownSummary() throws {
         let md = MarkdownReportWriter.render(Self.report)
         #expect(md.hasPrefix("## Earshot ❌ FAIL · run `test-run`"))
-        #expect(md.contains("| cascade &lt;&> \"\\|\" | 20 | 20 | 0 | 0 | 0 | 20 | 790.000 | 880.000 | 890.000 | 890.000 | p90 ≤ 300.000 | ❌ |"))
+        #expect(md.contains("| cascade &lt;&> \"\\|\" | 20 | 20 | 0 | 0 | 0 | 0 | 0 | 20 | 790.000 | 880.000 | 890.000 | 890.000 | p90 ≤ 300.000 | ❌ |"))
         #expect(md.contains("| ✅ | duplex | stop_latency_ms | p95 |"))
         #expect(md.contains("<details><summary>1 failed turn</summary>"))
         // Every table row has as many cells as its header.
@@ -97,6 +97,24 @@ import FoundationXML
         try "earlier step\n".write(to: file, atomically: true, encoding: .utf8)
         try MarkdownReportWriter(file: file, append: true).write(Self.report)
         #expect(try Fixtures.text(file) == "earlier step\n" + md)
+    }
+
+    /// Every outcome has its column: a design's outcome cells add up to its turns.
+    @Test func markdownOutcomesAddUpToTheTurns() throws {
+        let outcomes: [TurnOutcome] = [.responded, .missed, .talkedOver, .interrupted, .failed, .ignored]
+        let turns = outcomes.enumerated().map { i, o in
+            Fixtures.turn(session: i, micros: [.missed, .failed, .ignored].contains(o) ? nil : 100_000, outcome: o,
+                          kind: o == .ignored ? .backchannel : o == .interrupted ? .bargeIn : .turn)
+        }
+        let md = MarkdownReportWriter.render(RunReport(info: Fixtures.info(), turns: turns, stages: []))
+        let lines = md.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first { $0.hasPrefix("| design | turns |") }).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        let row = try #require(lines.first { $0.hasPrefix("| cascade |") }).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = outcomes.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }
+        let indices = columns.compactMap { header.firstIndex(of: $0) }
+        #expect(indices.count == outcomes.count, "a column per outcome: \(header)")
+        let sum = indices.compactMap { Int(row[$0]) }.reduce(0, +)
+        #expect(row[1] == "6" && sum == 6)
     }
 
     @Test func terminalTableAndVerdict() throws {
@@ -120,6 +138,6 @@ import FoundationXML
         let lines = gates.split(separator: "\r\n")
         #expect(lines.count == 1 + 3)
         #expect(lines[0] == ReportSchema.gateColumns.joined(separator: ","))
-        #expect(lines[2] == "test-run,duplex,voice_to_voice_ms,budget,p90,201.000,300.000,,,-99.000,true")
+        #expect(lines[2] == "2,test-run,duplex,voice_to_voice_ms,budget,p90,201.000,300.000,,,-99.000,true")
     }
 }
