@@ -20,7 +20,7 @@ BASELINES = os.path.join(HERE, "baselines")
 def run(earshot, out, *extra, pipeline="pipelines/late-echo.yaml"):
     # Relative paths, run from the corpus folder: run.json records the pipeline as given.
     args = [earshot, "run", "--pipeline", pipeline, "--fixtures", "fixtures", "--scenario", "ok",
-            "--out", os.path.join("runs", out), "--quiet", *extra]
+            "--out", os.path.join("runs", out), "--run-id", out, "--quiet", *extra]
     done = subprocess.run(args, cwd=HERE, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"{' '.join(args)} exited {done.returncode}: {done.stdout}{done.stderr}")
