@@ -11,7 +11,7 @@ import Testing
         let summary = "\(root)/step-summary.md"
         try "earlier step\n".write(toFile: summary, atomically: true, encoding: .utf8)
         for name in ["a", "b"] {
-            let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--out", "\(root)/\(name)",
+            let r = try CLI.run(["run", "--pipeline", "duplex-gradium", "--scenario", "basic-qa", "--budget-ms", "10000", "--out", "\(root)/\(name)",
                                  "--markdown", summary, "--quiet"])
             #expect(r.status == 0, "\(r.stderr)")
         }

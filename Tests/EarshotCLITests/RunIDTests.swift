@@ -20,20 +20,20 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         var ids: [String] = []
         for name in ["a", "b"] {
-            let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--out", "\(root)/\(name)", "--quiet"])
+            let r = try CLI.run(["run", "--pipeline", "duplex-gradium", "--scenario", "basic-qa", "--budget-ms", "10000", "--out", "\(root)/\(name)", "--quiet"])
             #expect(r.status == 0, "\(r.stderr)")
             ids.append(try Self.runID("\(root)/\(name)"))
             #expect(try Self.turnRunIDs("\(root)/\(name)") == [ids.last!], "each row carries the run's id")
         }
         #expect(ids[0] != ids[1])
-        let fixed = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--out", "\(root)/c", "--run-id", "nightly-42", "--quiet"])
+        let fixed = try CLI.run(["run", "--pipeline", "duplex-gradium", "--scenario", "basic-qa", "--budget-ms", "10000", "--out", "\(root)/c", "--run-id", "nightly-42", "--quiet"])
         #expect(fixed.status == 0, "\(fixed.stderr)")
         #expect(try Self.runID("\(root)/c") == "nightly-42")
 
         // Two runs' shards have two ids: the merge names itself, or takes the name it is given.
         let shards = ["1", "2"].map { "\(root)/shard-\($0)" }
         for (i, out) in shards.enumerated() {
-            let r = try CLI.run(["run", "--pipeline", "passthrough-4", "--scenario", "basic-qa", "--sessions", "2", "--shard", "\(i + 1)/2", "--out", out, "--quiet"])
+            let r = try CLI.run(["run", "--pipeline", "duplex-gradium", "--scenario", "basic-qa", "--budget-ms", "10000", "--sessions", "2", "--shard", "\(i + 1)/2", "--out", out, "--quiet"])
             #expect(r.status == 0, "\(r.stderr)")
         }
         let merged = try CLI.run(["merge"] + shards + ["--out", "\(root)/merged"])
