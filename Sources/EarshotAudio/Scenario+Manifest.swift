@@ -67,7 +67,7 @@ extension Scenario {
                 id: turn.id, kind: turn.kind, audioFile: turn.audio.value, offset: .milliseconds(at),
                 speechStart: .milliseconds(turn.speechStartMs.value), speechEnd: .milliseconds(turn.speechEndMs.value),
                 pauses: turn.pauses.map { Duration.milliseconds($0.value.lowerBound) ..< Duration.milliseconds($0.value.upperBound) },
-                reply: turn.reply))
+                reply: turn.reply, text: turn.text))
         }
         return (Scenario(name: manifest.name.value, description: manifest.description,
                          audio: AudioChunk(samples: timeline, sampleRate: rate, channels: 1), turns: turns), manifest)

@@ -56,9 +56,12 @@ public struct ScenarioTurn: Sendable, Equatable {
     public var pauses: [Range<Duration>]
     /// The agent's expected reply text; nil for a backchannel.
     public var reply: String?
+    /// What the user says, when the manifest gives it: the reference a recogniser's transcript is
+    /// scored against (`WordErrors`).
+    public var text: String?
 
     public init(id: Int, kind: Kind, audioFile: String, offset: Duration, speechStart: Duration,
-                speechEnd: Duration, pauses: [Range<Duration>] = [], reply: String?) {
+                speechEnd: Duration, pauses: [Range<Duration>] = [], reply: String?, text: String? = nil) {
         self.id = id
         self.kind = kind
         self.audioFile = audioFile
@@ -67,5 +70,6 @@ public struct ScenarioTurn: Sendable, Equatable {
         self.speechEnd = speechEnd
         self.pauses = pauses
         self.reply = reply
+        self.text = text
     }
 }

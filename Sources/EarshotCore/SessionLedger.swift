@@ -86,15 +86,23 @@ struct SessionLedger {
         }
     }
 
+    /// The transcript of the attempt that was heard, by the rule marks follow.
+    static func heardAttempt(_ transcripts: [(at: RunTime, text: String)], agentStart: RunTime?) -> String? {
+        guard let a = agentStart else { return transcripts.max { $0.at < $1.at }?.text }
+        return (transcripts.filter { $0.at <= a }.max { $0.at < $1.at } ?? transcripts.min { $0.at < $1.at })?.text
+    }
+
     func results(records: [(stage: String, record: StageRecord)]) -> (turns: [TurnResult], stages: [StageTurnResult]) {
         let turns = scenario.turns.sorted { $0.id < $1.id }
         let (cut, stoppedFor) = stops(turns)
         var out: [TurnResult] = []
         for turn in turns {
             var times: [Mark: [RunTime]] = [:]
+            var transcripts: [(at: RunTime, text: String)] = []
             var failure: StageFailure?
             for (_, record) in records {
                 for (mark, t) in record.markTimes[turn.id] ?? [:] { times[mark, default: []] += t }
+                transcripts += record.transcripts[turn.id] ?? []
                 if failure == nil { failure = record.failures[turn.id] }
             }
             let userStart = mapped(turn.speechStart, isEnd: false)
@@ -118,7 +126,8 @@ struct SessionLedger {
             out.append(TurnResult(
                 design: design, scenario: scenario.name, session: session, turn: turn.id, kind: turn.kind,
                 outcome: outcome, userStart: userStart, userEnd: userEnd, agentStart: agentStart,
-                marks: Self.heardAttempt(times, agentStart: agentStart), stopLatency: stopLatency, failure: failure))
+                marks: Self.heardAttempt(times, agentStart: agentStart), stopLatency: stopLatency, failure: failure,
+                heard: Self.heardAttempt(transcripts, agentStart: agentStart), reference: turn.text))
         }
         var stageRows: [StageTurnResult] = []
         for turn in turns {

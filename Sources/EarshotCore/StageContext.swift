@@ -122,6 +122,13 @@ public final class StageContext {
         record.mark(mark, turn: turn, at: now)
     }
 
+    /// Records what a recogniser made of `turn`'s speech: its final transcript, empty when it
+    /// heard no words. The report shows it beside the user's own words and scores it (WER); a
+    /// modelled recogniser that hears no words records nothing.
+    public func recordTranscript(_ text: String, turn: Int) {
+        record.transcript(text, turn: turn, at: now)
+    }
+
     /// Records that setting up a connection (TCP connect, TLS handshake) took `setUp`, apart from
     /// any turn: no CSV column holds it, and run.json sums it up per design (`connect`). A stage
     /// that opens its connection inside a turn still records it here, so the two can be told apart.

@@ -42,6 +42,9 @@ struct StageRecord {
         turns[slot(turn)].busy += busy
     }
 
+    /// Each final transcript a recogniser gave the turn, in order (one per attempt).
+    private(set) var transcripts: [Int: [(at: RunTime, text: String)]] = [:]
+
     /// A child stage may mark as often as it likes; past this many times a mark's latest replaces
     /// its last, so the first and the latest are always kept.
     static let markTimesLimit = 64
@@ -50,6 +53,12 @@ struct StageRecord {
         var times = markTimes[turn]?[mark] ?? []
         if times.count < Self.markTimesLimit { times.append(time) } else { times[times.count - 1] = time }
         markTimes[turn, default: [:]][mark] = times
+    }
+
+    mutating func transcript(_ text: String, turn: Int, at time: RunTime) {
+        var all = transcripts[turn] ?? []
+        if all.count < Self.markTimesLimit { all.append((time, text)) } else { all[all.count - 1] = (time, text) }
+        transcripts[turn] = all
     }
 
     mutating func recordConnection(_ setUp: Duration) {

@@ -42,9 +42,28 @@ public struct TurnResult: Sendable, Equatable {
     /// For a barge-in turn: from the user's onset to the end of the agent's last audible audio.
     public var stopLatency: Duration?
     public var failure: StageFailure?
+    /// The recogniser's final transcript from the attempt that was heard (as marks are chosen);
+    /// nil when no stage recognised words (`StageContext.recordTranscript`).
+    public var heard: String?
+    /// What the user said, from the scenario (`ScenarioTurn.text`).
+    public var reference: String?
 
     /// `agent_start − user_end`; negative when the agent talked over the user.
     public var voiceToVoice: Duration? { agentStart.map { $0 - userEnd } }
+
+    /// How far `heard` is from `reference`; nil without both, or for a reference with no words.
+    public var wordErrors: WordErrors? {
+        guard let heard, let reference else { return nil }
+        let errors = WordErrors(reference: reference, hypothesis: heard)
+        return errors.words > 0 ? errors : nil
+    }
+
+    /// Whether the agent answered a turn its recogniser heard no words of: a reply to nothing,
+    /// which no latency figure shows. Nil without a transcript or an answer.
+    public var answeredUnheard: Bool? {
+        guard let heard, agentStart != nil, kind != .backchannel else { return nil }
+        return WordErrors.normalised(heard).isEmpty
+    }
 
     /// Whether the turn's latencies enter the percentiles (`TurnOutcome.countsLatency`).
     public var countsLatency: Bool { agentStart != nil && outcome.countsLatency(kind: kind) }

@@ -141,6 +141,10 @@ extension CSVTable.Record {
         return v
     }
 
+    func optionalInt(_ column: String) throws -> Int? {
+        string(column).isEmpty ? nil : try int(column)
+    }
+
     func optionalMilliseconds(_ column: String) throws -> Duration? {
         let s = string(column)
         if s.isEmpty { return nil }

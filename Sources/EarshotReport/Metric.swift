@@ -41,8 +41,15 @@ public struct Metric: Hashable, Sendable, CustomStringConvertible {
     /// Backchannels the agent rightly did not answer.
     public static let backchannelIgnoredRate = Metric("backchannel_ignored_rate", .ratio, prefersSmaller: false)
 
+    /// Word errors over the words of the turns whose transcript can be scored (`WordErrors`): n is
+    /// the words, the rate can pass 1 when a recogniser adds words.
+    public static let wordErrorRate = Metric("word_error_rate", .ratio)
+    /// Answered turns, among those with a transcript, whose recogniser heard no words.
+    public static let answeredUnheardRate = Metric("answered_unheard_rate", .ratio)
+
     public static let latencies: [Metric] = [voiceToVoice] + segments + [stopLatency]
-    public static let rates: [Metric] = [responseRate, talkedOverRate, missedRate, failedRate, backchannelIgnoredRate]
+    public static let rates: [Metric] = [responseRate, talkedOverRate, missedRate, failedRate, backchannelIgnoredRate,
+                                         wordErrorRate, answeredUnheardRate]
     /// Every metric, in `summary.csv` order.
     public static let all: [Metric] = latencies + rates
 

@@ -34,7 +34,8 @@ public enum ReportSchema {
         [versionColumn, "run_id", "design", "scenario", "session", "turn", "kind", "outcome",
          "user_start_ms", "user_end_ms", "agent_start_ms", "voice_to_voice_ms"]
         + segments.map { "\($0)_ms" }
-        + ["stop_latency_ms", "budget_ms", "within_budget", "failure"]
+        + ["stop_latency_ms", "budget_ms", "within_budget", "failure",
+           "heard", "words", "word_errors", "word_error_rate", "answered_unheard"]
 
     public static let stageColumns: [String] =
         [versionColumn, "run_id", "design", "scenario", "session", "turn", "stage",
@@ -49,7 +50,7 @@ public enum ReportSchema {
          "delta", "pass"]
 
     /// Free-text columns, quoted in every row (`CSVText`), so they never read as numbers.
-    static let textColumns: Set<String> = ["failure"]
+    static let textColumns: Set<String> = ["failure", "heard"]
 
     /// The positions of `textColumns` among `columns`.
     static func quoted(_ columns: [String]) -> Set<Int> {

@@ -11,6 +11,8 @@ public struct SummaryTally: Sendable {
         var expecting = 0, responded = 0, talkedOver = 0, missed = 0
         var turns = 0, failed = 0
         var backchannels = 0, ignored = 0
+        var words = WordErrors(edits: 0, words: 0)
+        var transcribedAnswers = 0, answeredUnheard = 0
         var outcomes: [TurnOutcome: Int] = [:]
     }
 
@@ -32,6 +34,11 @@ public struct SummaryTally: Sendable {
         if let stop = t.stopLatency { d.histograms[.stopLatency, default: LatencyHistogram()].record(stop) }
         d.turns += 1
         d.outcomes[t.outcome, default: 0] += 1
+        if let w = t.wordErrors { d.words = d.words + w }
+        if let unheard = t.answeredUnheard {
+            d.transcribedAnswers += 1
+            if unheard { d.answeredUnheard += 1 }
+        }
         if t.outcome == .failed { d.failed += 1 }
         if t.kind == .backchannel {
             d.backchannels += 1
@@ -69,6 +76,8 @@ public struct SummaryTally: Sendable {
             (.missedRate, d.expecting, d.missed),
             (.failedRate, d.turns, d.failed),
             (.backchannelIgnoredRate, d.backchannels, d.ignored),
+            (.wordErrorRate, d.words.words, d.words.edits),
+            (.answeredUnheardRate, d.transcribedAnswers, d.answeredUnheard),
         ]
         for (metric, population, hits) in rates where population > 0 || including.contains(metric) {
             rows.append(SummaryRow(runID: runID, design: design, metric: metric, n: population,

@@ -23,11 +23,18 @@ public struct TurnRow: Sendable, Equatable {
     public var budget: Duration?
     /// `StageFailure.description` (`stage: reason`) for a failed turn.
     public var failure: String?
+    /// The recogniser's transcript (`TurnResult.heard`).
+    public var heard: String?
+    /// `heard` scored against what the user said (`TurnResult.wordErrors`).
+    public var wordErrors: WordErrors?
+    /// `TurnResult.answeredUnheard`.
+    public var answeredUnheard: Bool?
 
     public init(runID: String, design: String, scenario: String, session: Int, turn: Int,
                 kind: ScenarioTurn.Kind, outcome: TurnOutcome, userStart: RunTime, userEnd: RunTime,
                 agentStart: RunTime?, segments: [String: Duration] = [:], stopLatency: Duration? = nil,
-                budget: Duration?, failure: String? = nil) {
+                budget: Duration?, failure: String? = nil, heard: String? = nil, wordErrors: WordErrors? = nil,
+                answeredUnheard: Bool? = nil) {
         self.runID = runID
         self.design = design
         self.scenario = scenario
@@ -42,6 +49,9 @@ public struct TurnRow: Sendable, Equatable {
         self.stopLatency = stopLatency.map(Field.rounded)
         self.budget = budget.map(Field.rounded)
         self.failure = failure
+        self.heard = heard
+        self.wordErrors = wordErrors
+        self.answeredUnheard = answeredUnheard
     }
 
     /// Marks outside `Mark.known` have no column: their cut is left out, so their time counts in
@@ -57,7 +67,8 @@ public struct TurnRow: Sendable, Equatable {
         self.init(runID: runID, design: result.design, scenario: result.scenario, session: result.session,
                   turn: result.turn, kind: result.kind, outcome: result.outcome, userStart: result.userStart,
                   userEnd: userEnd, agentStart: result.agentStart, segments: segments,
-                  stopLatency: result.stopLatency, budget: budget, failure: result.failure?.description)
+                  stopLatency: result.stopLatency, budget: budget, failure: result.failure?.description,
+                  heard: result.heard, wordErrors: result.wordErrors, answeredUnheard: result.answeredUnheard)
     }
 
     /// Negative when the agent talked over the user.

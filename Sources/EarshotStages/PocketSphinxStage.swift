@@ -73,6 +73,7 @@ public final class PocketSphinxStage: Stage {
                 case .failure(let error): context.fail(turn: frame.turn, reason: "\(error)")
                 case .success(let transcript):
                     context.mark(.sttFinal, turn: frame.turn)
+                    context.recordTranscript(transcript, turn: frame.turn)
                     context.emit(.text(TextChunk(transcript, isFinal: true)), turn: frame.turn)
                 }
                 context.emit(frame)

@@ -95,6 +95,10 @@ public final class ProcessStage: Stage {
             case .child(let handover):
                 child = handover.child
             case .reply(.frame(let payload, let turn)):
+                // A child that turns audio into text is a recogniser: its final is what it heard.
+                if case .text(let chunk) = payload, chunk.isFinal, consumes.contains(.audio) {
+                    context.recordTranscript(chunk.text, turn: turn)
+                }
                 context.emit(payload, turn: turn)
             case .reply(.mark(let name, let turn)):
                 context.mark(Mark(name), turn: turn)

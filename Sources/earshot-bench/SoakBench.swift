@@ -126,7 +126,7 @@ extension EarshotBench {
                 for t in base.turns {
                     turns.append(ScenarioTurn(id: copy * base.turns.count + t.id, kind: t.kind, audioFile: t.audioFile,
                                               offset: t.offset + shift, speechStart: t.speechStart + shift, speechEnd: t.speechEnd + shift,
-                                              pauses: t.pauses.map { ($0.lowerBound + shift)..<($0.upperBound + shift) }, reply: t.reply))
+                                              pauses: t.pauses.map { ($0.lowerBound + shift)..<($0.upperBound + shift) }, reply: t.reply, text: t.text))
                 }
             }
             return Scenario(name: "\(base.name)-\(minutes)min", audio: AudioChunk(samples: samples, sampleRate: base.audio.sampleRate, channels: 1),
