@@ -55,6 +55,13 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
         return (pct >= 0 ? "+" : "") + String(format: "%.1f%%", pct)
     }
 
+    /// Which gate this is, as every report names it: `budget` (a latency's fixed limit), `threshold`
+    /// (a rate's), `regression` (against a baseline); with the percentile read, if any.
+    public var kind: String {
+        let word = check == .regression ? "regression" : (metric.isLatency ? "budget" : "threshold")
+        return [word, percentile?.rawValue].compactMap { $0 }.joined(separator: " ")
+    }
+
     /// `+10%`, or `-10%` for a metric where larger is better: the way the limit moves from the baseline.
     var toleranceText: String {
         (metric.prefersSmaller ? "+" : "-") + String(format: "%g", tolerancePercent ?? 0) + "%"

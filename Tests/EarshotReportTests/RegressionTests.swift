@@ -22,6 +22,8 @@ import Testing
         #expect(r.pass && r.observed == 80 && r.limit == 110 && r.delta == -20)
         #expect(r.note == "faster than the baseline by 20.0 %: refresh it with `earshot baseline out/ --out base.csv`")
         #expect(r.description.hasSuffix("pass: faster than the baseline by 20.0 %: refresh it with `earshot baseline out/ --out base.csv`"))
+        #expect(MarkdownReportWriter.render(run).contains(
+            "| ✅ | cascade | voice_to_voice_ms | regression p95 | 80.000 | 110.000 | -20.000 (-20.0%) | faster than the baseline by 20.0 %: refresh it with `earshot baseline out/ --out base.csv` |"))
         // Within tolerance is no news.
         let close = Fixtures.report(millis: Array(repeating: 95, count: 20), gates: [])
             .gated(by: [], regressions: [Regression(baseline: Self.twentyAt100, tolerancePercent: 10)])

@@ -83,7 +83,7 @@ import FoundationXML
         let md = MarkdownReportWriter.render(Self.report)
         #expect(md.hasPrefix("## Earshot ❌ FAIL · run `test-run`"))
         #expect(md.contains("| cascade &lt;&> \"\\|\" | 20 | 20 | 0 | 0 | 0 | 20 | 790.000 | 880.000 | 890.000 | 890.000 | p90 ≤ 300.000 | ❌ |"))
-        #expect(md.contains("| ✅ | duplex | stop_latency_ms | p95 |"))
+        #expect(md.contains("| ✅ | duplex | stop_latency_ms | budget p95 |"))
         #expect(md.contains("<details><summary>1 failed turn</summary>"))
         // Every table row has as many cells as its header.
         for block in md.components(separatedBy: "\n\n") where block.hasPrefix("|") {
