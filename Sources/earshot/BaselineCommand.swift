@@ -12,7 +12,7 @@ extension Earshot {
                 was edited in its summary.csv. Commit the file to make the new numbers the reference.
 
                 Example:
-                  earshot baseline Reports/runs/20261123-170000 --out Reports/baseline/summary.csv
+                  earshot baseline out/ --out Reports/baseline/summary.csv
                 """)
 
         @Argument(help: "Output folder of a run (turns.csv, stages.csv, run.json).")

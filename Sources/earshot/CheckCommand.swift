@@ -20,8 +20,9 @@ extension Earshot {
 
                 Example:
                   earshot check Reports/runs/20261123-170000 --gate p95 --budget-ms 300
-                  earshot check out/ --gate response_rate>=0.95 --gate endpoint:p50<=200@cascade-local
-                  earshot check out/ --baseline Reports/baseline/summary.csv --tolerance 10% --tolerance endpoint=20
+                  earshot check out/ --gate 'response_rate>=0.95' --gate 'endpoint:p50<=200'
+                  earshot check out/ --baseline Reports/baseline/summary.csv --tolerance 10%
+                  earshot check out/ --baseline base.csv --tolerance 5% --tolerance endpoint=20
                 """)
 
         @Argument(help: "Output folder of a run (turns.csv, stages.csv, run.json).")

@@ -15,7 +15,8 @@ extension Earshot {
                 Example:
                   earshot run --pipeline duplex-moshi
                   earshot run --pipeline my-design.yaml --scenario barge-in --sessions 20 --gate p99
-                  earshot run --pipeline duplex-moshi --gate endpoint:p50<=200 --gate response_rate>=0.95
+                  earshot run --pipeline duplex-moshi --gate 'response_rate>=0.95'
+                  earshot run --pipeline cascade-local --gate 'endpoint:p50<=200'
                   earshot run --pipeline cascade-local --gates ci-gates.yaml
                 """)
 

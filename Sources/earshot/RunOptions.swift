@@ -29,7 +29,7 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "A threshold, repeatable: metric:percentile<=ms or rate>=value / rate<=value, optionally @design "
-            + "(voice_to_voice:p95<=300, endpoint:p50<=200@cascade-local, response_rate>=0.95, failed_rate==0). "
+            + "(voice_to_voice:p95<=300, endpoint:p50<=200@cascade-local, response_rate>=0.95, failed_rate==0; quote it in a shell). "
             + "A bare p50|p90|p95|p99 is the percentile the budget reads (default p95). With no threshold a run is "
             + "gated by the budget and failed_rate==0; a threshold on a metric replaces that metric's default."))
     var gate: [String] = []
