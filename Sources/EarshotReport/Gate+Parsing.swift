@@ -1,16 +1,24 @@
 import EarshotCore
 
 extension Gate {
-    static let usage = "expected metric:percentile<=ms, rate>=value or rate<=value, optionally @design "
+    static let usage = "expected metric:percentile<=ms, rate>=value or rate<=value, optionally @design or design=NAME: first "
         + "(e.g. voice_to_voice:p95<=300, endpoint_ms:p50<=200@cascade-local, response_rate>=0.95, failed_rate==0; "
         + "the older p90:300 and response_rate:0.95 still read)"
 
-    /// Parses a threshold, k6-style or in the older colon form, optionally `@design`:
+    /// Parses a threshold, k6-style or in the older colon form, optionally `@design` (or `design=NAME:` first):
     /// `voice_to_voice:p95<=300`, `endpoint:p50<=200@duplex`, `response_rate>=0.95`, `failed_rate==0`,
     /// `p90:300`, `stop_latency_ms:p95:250@duplex`, `response_rate:0.95`. A metric may drop its `_ms`.
     public init(parsing spec: String) throws {
         var body = Substring(spec)
         var design: String?
+        // `design=NAME:…` says the same as `…@NAME`, for those who write the scope first.
+        if body.hasPrefix("design="), let colon = body.firstIndex(of: ":") {
+            design = String(body[body.index(body.startIndex, offsetBy: 7)..<colon])
+            body = body[body.index(after: colon)...]
+            guard design?.isEmpty == false, !body.contains("@") else {
+                throw InputError("gate \"\(spec)\": design=NAME: needs a name, and no @design besides; \(Self.usage)")
+            }
+        }
         if let at = body.lastIndex(of: "@") {
             design = String(body[body.index(after: at)...])
             body = body[..<at]

@@ -57,10 +57,10 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
 
     /// Which gate this is, as every report names it: `budget` (a latency's fixed limit), `threshold`
     /// (a rate's), `regression` (against a baseline); with the percentile read, if any.
-    public var kind: String {
-        let word = check == .regression ? "regression" : (metric.isLatency ? "budget" : "threshold")
-        return [word, percentile?.rawValue].compactMap { $0 }.joined(separator: " ")
-    }
+    public var kind: String { [kindWord, percentile?.rawValue].compactMap { $0 }.joined(separator: " ") }
+
+    /// `budget`, `threshold` or `regression`.
+    public var kindWord: String { check == .regression ? "regression" : (metric.isLatency ? "budget" : "threshold") }
 
     /// `+10%`, or `-10%` for a metric where larger is better: the way the limit moves from the baseline.
     var toleranceText: String {

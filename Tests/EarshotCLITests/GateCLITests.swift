@@ -88,6 +88,7 @@ import Testing
         let lines = same.stdout.split(separator: "\n").filter { $0.hasPrefix("late-echo  ") && $0.contains("  regression: ") }
         #expect(lines.count >= 6, "every metric and rate is compared: \(same.stdout)")
         #expect(!same.stdout.contains("budget 300.000"))
+        #expect(same.stdout.contains("PASS: ") && same.stdout.contains(" checks no regression against the baseline (1 design, 4 turns)"))
 
         let asked = try CLI.run(["check", out, "--baseline", base, "--min-samples", "1", "--budget-ms", "300"])
         #expect(asked.status == 1)
@@ -110,6 +111,7 @@ import Testing
 
         let worse = try CLI.run(["check", slow, "--baseline", base, "--min-samples", "1"])
         #expect(worse.status == 1, "\(worse.stdout)")
+        #expect(worse.stdout.contains("; first: late-echo voice_to_voice_ms p50 (regression)"))
         #expect(Self.unaligned(worse).contains("late-echo  voice_to_voice_ms  p50  2560.000  regression: baseline 1560.000 +64.1%  limit 1716.000 (+10%)  FAIL (+1000.000)"))
 
         let loose = try CLI.run(["check", slow, "--baseline", base, "--min-samples", "1", "--tolerance", "voice_to_voice=100", "--tolerance", "playout=100"])

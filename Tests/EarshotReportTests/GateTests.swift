@@ -102,10 +102,14 @@ import Testing
         #expect(try Gate(parsing: "talked_over_rate<=0.05@duplex") == Gate(.talkedOverRate, limit: 0.05, design: "duplex"))
         #expect(try Gate(parsing: "missed_rate<=0.02") == Gate(.missedRate, limit: 0.02))
         #expect(try Gate(parsing: "failed_rate==0") == Gate.noFailedTurns)
+        #expect(try Gate(parsing: "design=cascade-local:voice_to_voice:p95<=300")
+                == Gate(.voiceToVoice, .p95, budget: .milliseconds(300), design: "cascade-local"))
+        #expect(try Gate(parsing: "design=duplex:response_rate>=0.9") == Gate(.responseRate, limit: 0.9, design: "duplex"))
         #expect(try Gate(parsing: "response_rate==1") == Gate(.responseRate, limit: 1))
         let wrongWay = ["response_rate<=0.95", "failed_rate>=0.1", "voice_to_voice:p95>=300", "failed_rate==0.5",
                         "voice_to_voice:p95<300", "endpoint<=200", "response_rate:p50>=0.9", "nonsense:p50<=1",
-                        "endpoint:p42<=200", "response_rate>=2", "voice_to_voice:p95<=0", "voice_to_voice:p95<=", "<=300"]
+                        "endpoint:p42<=200", "response_rate>=2", "voice_to_voice:p95<=0", "voice_to_voice:p95<=", "<=300",
+                        "design=:p95<=300", "design=a:p95<=300@b"]
         for bad in wrongWay {
             #expect(throws: InputError.self, "\(bad)") { try Gate(parsing: bad) }
         }

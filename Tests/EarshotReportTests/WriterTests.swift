@@ -109,7 +109,7 @@ import FoundationXML
         #expect(lines.contains("cascade <&> \"|\"  voice_to_voice_ms  p90  870.000  budget 300.000  FAIL (+570.000)"))
         #expect(!lines.contains { $0.hasPrefix("  stop_latency_ms     0") }, "a gate on duplex adds no empty row to cascade")
         #expect(lines.last == "")
-        #expect(lines[lines.count - 2] == "FAIL: 1 of 3 checks failed (2 designs, 42 turns); first: cascade <&> \"|\" voice_to_voice_ms p90")
+        #expect(lines[lines.count - 2] == "FAIL: 1 of 3 checks failed (2 designs, 42 turns); first: cascade <&> \"|\" voice_to_voice_ms p90 (budget)")
         let passing = Fixtures.report(millis: [100], gates: [Gate(.voiceToVoice, .p50, budget: .milliseconds(300))])
         #expect(TerminalReportWriter.verdict(passing) == "PASS: 1 check within budget (1 design, 1 turns)")
     }
