@@ -32,10 +32,11 @@ public struct Gate: Sendable, Equatable {
         self.design = design
     }
 
-    /// `[metric:]percentile:limit[@design]`, the form `init(parsing:)` reads.
+    /// `voice_to_voice_ms:p95<=300.000`, `response_rate>=0.950000@duplex`: the form `init(parsing:)` reads.
     public var spec: String {
+        let op = metric.prefersSmaller ? "<=" : ">="
         let value = Field.value(limit, unit: metric.unit)
-        let head = percentile.map { "\(metric):\($0.rawValue):\(value)" } ?? "\(metric):\(value)"
+        let head = percentile.map { "\(metric):\($0.rawValue)\(op)\(value)" } ?? "\(metric)\(op)\(value)"
         return head + (design.map { "@\($0)" } ?? "")
     }
 

@@ -87,7 +87,9 @@ import Testing
             #expect(throws: InputError.self, "\(bad)") { try Gate(parsing: bad) }
         }
         let g = Gate(.stopLatency, .p95, budget: .microseconds(250_500), design: "duplex")
+        #expect(g.spec == "stop_latency_ms:p95<=250.500@duplex")
         #expect(try Gate(parsing: g.spec) == g)
+        #expect(try Gate(parsing: Gate(.responseRate, limit: 0.95).spec) == Gate(.responseRate, limit: 0.95))
     }
 
     /// k6-style thresholds: any latency (with or without `_ms`) at a percentile, any rate, each
