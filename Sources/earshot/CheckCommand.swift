@@ -49,6 +49,8 @@ extension Earshot {
         func validate() throws {
             if let budgetMs { _ = try RunOptions.budget(milliseconds: budgetMs) }
             _ = try Tolerances(tolerance)
+            // A tolerance with nothing to compare against would be ignored, and the check would seem to have passed it.
+            if baseline == nil, !tolerance.isEmpty { throw ValidationError("--tolerance compares against a baseline: give --baseline FILE too") }
             guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1, got \(minSamples)") }
         }
 

@@ -138,6 +138,12 @@ import Testing
         #expect(Self.unaligned(r).contains("old-echo  voice_to_voice_ms  p50  -  regression: baseline 2560.000  FAIL (no values): in the baseline but missing from the run"))
     }
 
+    @Test func aToleranceWithoutABaselineIsTwo() throws {
+        let r = try CLI.run(["check", CLI.root.appendingPathComponent("Tests/HostileCorpus/runs/good").path, "--tolerance", "5%"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--tolerance compares against a baseline: give --baseline FILE too"), "\(r.stderr)")
+    }
+
     @Test(arguments: [
         (["--tolerance", "endpoint2=20"], #"--tolerance endpoint2=20: unknown metric "endpoint2""#),
         (["--tolerance", "endpoint=-1"], "--tolerance must be a percentage from 0% to 1000%"),
