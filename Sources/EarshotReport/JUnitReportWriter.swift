@@ -31,7 +31,10 @@ public struct JUnitReportWriter: ReportWriter {
             x += "    </properties>\n"
             for r in cases {
                 x += #"    <testcase classname="\#(e(suite))" name="\#(e(r.caseName))" time="0""#
-                if r.pass {
+                if r.pass, let note = r.note {
+                    // A skipped comparison or a stale baseline passes, but CI should still show why.
+                    x += ">\n      <system-out>\(e(note))</system-out>\n    </testcase>\n"
+                } else if r.pass {
                     x += "/>\n"
                 } else {
                     x += ">\n"
