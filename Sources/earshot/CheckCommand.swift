@@ -23,6 +23,7 @@ extension Earshot {
                   earshot check out/ --gate 'response_rate>=0.95' --gate 'endpoint:p50<=200'
                   earshot check out/ --baseline Reports/baseline/summary.csv --tolerance 10%
                   earshot check out/ --baseline base.csv --tolerance 5% --tolerance endpoint=20
+                  earshot check out/ --baseline base.csv --metric voice_to_voice
                 """)
 
         @Argument(help: "Output folder of a run (turns.csv, stages.csv, run.json).")
@@ -46,11 +47,28 @@ extension Earshot {
         @Option(help: "Fewer values than this in the run or the baseline, and that comparison is skipped with a note.")
         var minSamples = Regression.defaultMinSamples
 
+        @Option(name: .customLong("metric"), help: "Compare only this metric with the baseline, repeatable (default: every metric and rate), e.g. --metric voice_to_voice --metric response_rate.")
+        var metrics: [String] = []
+
+        /// `--metric`, read; every metric when none is given.
+        func comparedMetrics() throws -> [Metric] {
+            guard !metrics.isEmpty else { return Metric.all }
+            return try metrics.map { name in
+                guard let m = Metric(shortName: name) else {
+                    throw ValidationError("--metric \(name): unknown metric (known: \(Metric.all.map(\.name).joined(separator: ", ")))")
+                }
+                return m
+            }
+        }
+
         func validate() throws {
             if let budgetMs { _ = try RunOptions.budget(milliseconds: budgetMs) }
             _ = try Tolerances(tolerance)
             // A tolerance with nothing to compare against would be ignored, and the check would seem to have passed it.
-            if baseline == nil, !tolerance.isEmpty { throw ValidationError("--tolerance compares against a baseline: give --baseline FILE too") }
+            if baseline == nil, !tolerance.isEmpty || !metrics.isEmpty {
+                throw ValidationError("--tolerance and --metric compare against a baseline: give --baseline FILE too")
+            }
+            _ = try comparedMetrics()
             guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1, got \(minSamples)") }
         }
 
@@ -59,7 +77,7 @@ extension Earshot {
             let tolerances = try Tolerances(tolerance)
             let regressions = try baseline.map {
                 [try Regression(baselineFile: URL(fileURLWithPath: $0), tolerancePercent: tolerances.all,
-                                tolerances: tolerances.perMetric, minSamples: minSamples,
+                                tolerances: tolerances.perMetric, minSamples: minSamples, metrics: try comparedMetrics(),
                                 refresh: "earshot baseline \(folder) --out \($0)")]
             } ?? []
             var report = try ReportReader.read(URL(fileURLWithPath: folder, isDirectory: true))

@@ -116,6 +116,9 @@ import Testing
 
         let loose = try CLI.run(["check", slow, "--baseline", base, "--min-samples", "1", "--tolerance", "voice_to_voice=100", "--tolerance", "playout=100"])
         #expect(loose.status == 0, "\(loose.stdout)")
+        let narrow = try CLI.run(["check", slow, "--baseline", base, "--min-samples", "1", "--metric", "response_rate", "--metric", "failed_rate"])
+        #expect(narrow.status == 0, "only the rates, which held: \(narrow.stdout)")
+        #expect(narrow.stdout.contains("PASS: 2 checks no regression against the baseline"), "\(narrow.stdout)")
 
         try FileManager.default.removeItem(atPath: base)
         #expect(try CLI.run(["baseline", slow, "--out", base]).status == 0)
@@ -141,13 +144,14 @@ import Testing
     @Test func aToleranceWithoutABaselineIsTwo() throws {
         let r = try CLI.run(["check", CLI.root.appendingPathComponent("Tests/HostileCorpus/runs/good").path, "--tolerance", "5%"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("--tolerance compares against a baseline: give --baseline FILE too"), "\(r.stderr)")
+        #expect(r.stderr.contains("--tolerance and --metric compare against a baseline: give --baseline FILE too"), "\(r.stderr)")
     }
 
     @Test(arguments: [
         (["--tolerance", "endpoint2=20"], #"--tolerance endpoint2=20: unknown metric "endpoint2""#),
         (["--tolerance", "endpoint=-1"], "--tolerance must be a percentage from 0% to 1000%"),
         (["--min-samples", "0"], "--min-samples must be at least 1"),
+        (["--metric", "latency"], "--metric latency: unknown metric"),
     ])
     func badCheckOptionsAreTwo(arguments: [String], message: String) throws {
         let good = CLI.root.appendingPathComponent("Tests/HostileCorpus/runs/good").path
