@@ -74,7 +74,7 @@ public struct TerminalReportWriter: ReportWriter {
         if failed.isEmpty {
             // Says which gates ran, so a regression step's PASS does not read as a budget's.
             let kinds = Set(report.results.map(\.check))
-            let what = kinds == [.regression] ? "no regression against the baseline"
+            let what = kinds == [.regression] ? "passed, no regression against the baseline"
                 : kinds == [.budget] ? "within budget" : "within budget, no regression against the baseline"
             return "PASS: \(report.results.count) check\(report.results.count == 1 ? "" : "s") \(what) (\(scope))"
         }

@@ -88,7 +88,7 @@ import Testing
         let lines = same.stdout.split(separator: "\n").filter { $0.hasPrefix("late-echo  ") && $0.contains("  regression: ") }
         #expect(lines.count >= 6, "every metric and rate is compared: \(same.stdout)")
         #expect(!same.stdout.contains("budget 300.000"))
-        #expect(same.stdout.contains("PASS: ") && same.stdout.contains(" checks no regression against the baseline (1 design, 4 turns)"))
+        #expect(same.stdout.contains("PASS: ") && same.stdout.contains(" checks passed, no regression against the baseline (1 design, 4 turns)"))
 
         let asked = try CLI.run(["check", out, "--baseline", base, "--min-samples", "1", "--budget-ms", "300"])
         #expect(asked.status == 1)
@@ -118,7 +118,7 @@ import Testing
         #expect(loose.status == 0, "\(loose.stdout)")
         let narrow = try CLI.run(["check", slow, "--baseline", base, "--min-samples", "1", "--metric", "response_rate", "--metric", "failed_rate"])
         #expect(narrow.status == 0, "only the rates, which held: \(narrow.stdout)")
-        #expect(narrow.stdout.contains("PASS: 2 checks no regression against the baseline"), "\(narrow.stdout)")
+        #expect(narrow.stdout.contains("PASS: 2 checks passed, no regression against the baseline"), "\(narrow.stdout)")
 
         try FileManager.default.removeItem(atPath: base)
         #expect(try CLI.run(["baseline", slow, "--out", base]).status == 0)
