@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "EarshotCore", "EarshotAudio", "EarshotStages", "EarshotReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(
             name: "earshot-bench",

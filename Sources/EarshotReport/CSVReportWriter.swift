@@ -28,6 +28,11 @@ public struct CSVReportWriter: ReportWriter {
         ]
     }
 
+    /// Only `summary.csv`, to `file`: what `earshot baseline` writes for `check --baseline` to read.
+    public static func writeSummary(_ report: RunReport, to file: URL) throws {
+        try OutputFile.write(csv(ReportSchema.summaryColumns, report.summary.rows.map(\.csvFields)), to: file)
+    }
+
     static func csv(_ header: [String], _ rows: [[String]]) -> Data {
         Data(CSVText.encode([header]) + CSVText.encode(rows, quoted: ReportSchema.quoted(header)))
     }

@@ -32,40 +32,11 @@ public struct Gate: Sendable, Equatable {
         self.design = design
     }
 
-    /// Parses `[metric:]percentile:milliseconds` or `rate_metric:value`, optionally `@design`:
-    /// `p90:300`, `stop_latency_ms:p95:250@duplex`, `response_rate:0.95`.
-    public init(parsing spec: String) throws {
-        let usage = "expected [metric:]p50|p90|p95|p99:milliseconds or rate:value, optionally @design (e.g. p90:300, stop_latency_ms:p95:250@duplex, response_rate:0.95)"
-        var body = Substring(spec)
-        var design: String?
-        if let at = body.lastIndex(of: "@") {
-            design = String(body[body.index(after: at)...])
-            body = body[..<at]
-            guard design?.isEmpty == false else { throw InputError("gate \"\(spec)\": empty design after @; \(usage)") }
-        }
-        var parts = body.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 2, Percentile(rawValue: String(parts[0])) != nil { parts.insert("voice_to_voice_ms", at: 0) }
-        guard let name = parts.first, let metric = Metric(named: String(name)) else {
-            throw InputError("gate \"\(spec)\": unknown metric \"\(parts.first ?? "")\" (known: \(Metric.all.map(\.name).joined(separator: ", ")))")
-        }
-        if metric.isLatency {
-            guard parts.count == 3, let p = Percentile(rawValue: String(parts[1])) else { throw InputError("gate \"\(spec)\": \(usage)") }
-            guard let us = Field.micros(parsing: parts[2]), us > 0 else {
-                throw InputError("gate \"\(spec)\": budget \"\(parts[2])\" is not a positive number of milliseconds")
-            }
-            self.init(metric, p, budget: .microseconds(us), design: design)
-        } else {
-            guard parts.count == 2, let v = Field.double(parsing: parts[1]), (0...1).contains(v) else {
-                throw InputError("gate \"\(spec)\": \(metric) takes a fraction between 0 and 1, e.g. \(metric):0.95")
-            }
-            self.init(metric, limit: v, design: design)
-        }
-    }
-
-    /// `[metric:]percentile:limit[@design]`, the form `init(parsing:)` reads.
+    /// `voice_to_voice_ms:p95<=300.000`, `response_rate>=0.950000@duplex`: the form `init(parsing:)` reads.
     public var spec: String {
+        let op = metric.prefersSmaller ? "<=" : ">="
         let value = Field.value(limit, unit: metric.unit)
-        let head = percentile.map { "\(metric):\($0.rawValue):\(value)" } ?? "\(metric):\(value)"
+        let head = percentile.map { "\(metric):\($0.rawValue)\(op)\(value)" } ?? "\(metric)\(op)\(value)"
         return head + (design.map { "@\($0)" } ?? "")
     }
 

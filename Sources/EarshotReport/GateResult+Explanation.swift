@@ -7,7 +7,7 @@ extension GateResult {
         let unit = metric.isLatency ? " ms" : ""
         let v = { (x: Double) in self.format(x) + unit }
         let what = [metric.name, percentile?.rawValue].compactMap { $0 }.joined(separator: " ")
-        guard let observed else { return "\(design) \(what): no values to check (no turn produced this metric)" }
+        guard let observed else { return "\(design) \(what): " + (note ?? "no values to check (no turn produced this metric)") }
         switch check {
         case .budget:
             let limit = self.limit ?? 0
@@ -15,10 +15,12 @@ extension GateResult {
             let verdict = pass ? "within" : (metric.prefersSmaller ? "over" : "under")
             return "\(design) \(what) \(v(observed)) is \(verdict) the limit (\(bound) \(v(limit))) by \(v(abs(observed - limit)))"
         case .regression:
-            guard let baseline, let limit else { return "\(design) \(what) \(v(observed)): the baseline has no value to compare with" }
-            let tolerance = String(format: "%g", tolerancePercent ?? 0)
+            guard let baseline, let limit else {
+                return "\(design) \(what) \(v(observed)): " + (note ?? "the baseline has no value to compare with")
+            }
+            let side = pass ? "within" : (metric.prefersSmaller ? "over" : "under")
             return "\(design) \(what) \(v(observed)) against baseline \(v(baseline)) (\(change ?? "n/a")): "
-                + (pass ? "within" : "over") + " the limit \(v(limit)) (+\(tolerance)%)"
+                + "\(side) the limit \(v(limit)) (\(toleranceText))" + (note.map { "; \($0)" } ?? "")
         }
     }
 }

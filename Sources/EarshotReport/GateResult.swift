@@ -24,9 +24,13 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
     public var pass: Bool
     /// `observed − limit` for a budget, `observed − baseline` for a regression.
     public var delta: Double?
+    /// What a reader should know beyond pass or fail: a comparison skipped for too few samples,
+    /// an improvement that makes the baseline stale, a design on one side only.
+    public var note: String?
 
     public init(check: Check, design: String, metric: Metric, percentile: Percentile?, observed: Double?,
-                limit: Double?, baseline: Double?, tolerancePercent: Double?, pass: Bool, delta: Double?) {
+                limit: Double?, baseline: Double?, tolerancePercent: Double?, pass: Bool, delta: Double?,
+                note: String? = nil) {
         self.check = check
         self.design = design
         self.metric = metric
@@ -37,6 +41,7 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
         self.tolerancePercent = tolerancePercent
         self.pass = pass
         self.delta = delta
+        self.note = note
     }
 
     func format(_ v: Double) -> String { Field.value(v, unit: metric.unit) }
@@ -50,19 +55,35 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
         return (pct >= 0 ? "+" : "") + String(format: "%.1f%%", pct)
     }
 
+    /// Which gate this is, as every report names it: `budget` (a latency's fixed limit), `threshold`
+    /// (a rate's), `regression` (against a baseline); with the percentile read, if any.
+    public var kind: String { [kindWord, percentile?.rawValue].compactMap { $0 }.joined(separator: " ") }
+
+    /// `budget`, `threshold` or `regression`.
+    public var kindWord: String { check == .regression ? "regression" : (metric.isLatency ? "budget" : "threshold") }
+
+    /// `+10%`, or `-10%` for a metric where larger is better: the way the limit moves from the baseline.
+    var toleranceText: String {
+        (metric.prefersSmaller ? "+" : "-") + String(format: "%g", tolerancePercent ?? 0) + "%"
+    }
+
     /// The terminal line in aligned cells: design, metric, percentile, observed, reference, verdict.
+    /// The reference names the kind of gate: `budget` (a latency's fixed limit), `threshold` (a
+    /// rate's), or `regression` (against a baseline).
     var cells: [String] {
         let observedText = observed.map(format) ?? "-"
         let reference: String
         switch check {
         case .budget:
-            let word = metric.isLatency ? "budget" : (metric.prefersSmaller ? "max" : "min")
+            let word = metric.isLatency ? "budget" : (metric.prefersSmaller ? "threshold max" : "threshold min")
             reference = "\(word) \(limit.map(format) ?? "-")"
         case .regression:
             if let baseline, let limit {
-                reference = "baseline \(format(baseline)) \(change ?? "")  limit \(format(limit)) (+\(String(format: "%g", tolerancePercent ?? 0))%)"
+                reference = "regression: baseline \(format(baseline)) \(change ?? "")  limit \(format(limit)) (\(toleranceText))"
+            } else if let baseline {
+                reference = "regression: baseline \(format(baseline))"
             } else {
-                reference = "no baseline"
+                reference = "regression: no baseline"
             }
         }
         let verdict: String
@@ -73,7 +94,7 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
         } else {
             verdict = "FAIL" + (delta.map { " (\(signed($0)))" } ?? "")
         }
-        return [design, metric.name, percentile?.rawValue ?? "-", observedText, reference, verdict]
+        return [design, metric.name, percentile?.rawValue ?? "-", observedText, reference, verdict + (note.map { ": \($0)" } ?? "")]
     }
 
     /// `cascade  voice_to_voice_ms  p90  812.400  budget 300.000  FAIL (+512.400)`
@@ -87,7 +108,7 @@ public struct GateResult: Sendable, Equatable, CustomStringConvertible {
             let op = metric.prefersSmaller ? "<=" : ">="
             return "\(metric.name)\(p) \(op) \(limit.map(format) ?? "-")"
         case .regression:
-            return "\(metric.name)\(p) regression <= +\(String(format: "%g", tolerancePercent ?? 0))%"
+            return "\(metric.name)\(p) regression within \(toleranceText)"
         }
     }
 }

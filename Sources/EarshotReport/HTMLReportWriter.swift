@@ -91,8 +91,7 @@ public struct HTMLReportWriter: ReportWriter {
         var h = "<h2>Checks</h2>\n<table>\n<tr><th></th><th>design</th><th>metric</th><th>check</th><th class=\"num\">observed</th><th class=\"num\">limit</th><th class=\"num\">delta</th><th>detail</th></tr>\n"
         for r in report.results {
             let v = { (x: Double?) in x.map(r.format) ?? "–" }
-            let check = r.check == .budget ? (r.percentile?.rawValue ?? "rate") : "regression \(r.percentile?.rawValue ?? "")"
-            h += "<tr class=\"\(r.pass ? "pass" : "fail")\"><td>\(r.pass ? "PASS" : "FAIL")</td><td>\(e(r.design))</td><td>\(r.metric.name)</td><td>\(check)</td>"
+            h += "<tr class=\"\(r.pass ? "pass" : "fail")\"><td>\(r.pass ? "PASS" : "FAIL")</td><td>\(e(r.design))</td><td>\(r.metric.name)</td><td>\(r.kind)</td>"
             h += "<td class=\"num\">\(v(r.observed))</td><td class=\"num\">\(v(r.limit))</td><td class=\"num\">\(r.delta.map(r.signed) ?? "–")</td><td>\(e(r.explanation))</td></tr>\n"
         }
         return h + "</table>\n"

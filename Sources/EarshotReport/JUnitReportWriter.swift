@@ -29,6 +29,8 @@ public struct JUnitReportWriter: ReportWriter {
         var name: String
         var failure: (type: String, message: String, text: String)?
         var error: (type: String, message: String, text: String)?
+        /// Why a passing check passed as it did (a skipped comparison, a stale baseline): CI should still show it.
+        var note: String?
     }
 
     public static func render(_ report: RunReport) -> String {
@@ -74,7 +76,8 @@ public struct JUnitReportWriter: ReportWriter {
 
     static func cases(_ report: RunReport, design: String) -> [Case] {
         var cases = report.results.filter { $0.design == design }.map { r in
-            Case(name: stableName(r), failure: r.pass ? nil : (r.check.rawValue, r.explanation, r.description))
+            Case(name: stableName(r), failure: r.pass ? nil : (r.check.rawValue, r.explanation, r.description),
+                 note: r.pass ? r.note : nil)
         }
         let failed = report.turns.filter { $0.design == design && $0.outcome == .failed }
         for t in failed.prefix(failedTurnCases) {
@@ -100,7 +103,9 @@ public struct JUnitReportWriter: ReportWriter {
     static func render(_ c: Case, suite: String) -> String {
         let e = XMLText.escape
         var x = #"    <testcase classname="\#(e(suite))" name="\#(e(c.name))" time="0.000""#
-        guard c.failure != nil || c.error != nil else { return x + "/>\n" }
+        guard c.failure != nil || c.error != nil else {
+            return x + (c.note.map { ">\n      <system-out>\(e($0))</system-out>\n    </testcase>\n" } ?? "/>\n")
+        }
         x += ">\n"
         if let f = c.failure { x += #"      <failure type="\#(e(f.type))" message="\#(e(f.message))">\#(e(f.text))</failure>"# + "\n" }
         if let f = c.error { x += #"      <error type="\#(e(f.type))" message="\#(e(f.message))">\#(e(f.text))</error>"# + "\n" }

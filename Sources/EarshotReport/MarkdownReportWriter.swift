@@ -47,13 +47,12 @@ public struct MarkdownReportWriter: ReportWriter {
             md.append("")
             md.append("### Checks")
             md.append("")
-            md.append("| | design | metric | check | observed | limit | delta |")
-            md.append("|:---:|---|---|---|---:|---:|---:|")
+            md.append("| | design | metric | check | observed | limit | delta | note |")
+            md.append("|:---:|---|---|---|---:|---:|---:|---|")
             for r in report.results {
                 let v = { (x: Double?) in x.map(r.format) ?? "–" }
                 let delta = r.delta.map { r.signed($0) + (r.check == .regression ? " (\(r.change ?? "–"))" : "") } ?? "–"
-                let check = r.check == .budget ? (r.percentile?.rawValue ?? "rate") : "regression \(r.percentile?.rawValue ?? "")"
-                md.append("| \(r.pass ? "✅" : "❌") | \(c(r.design)) | \(r.metric.name) | \(check) | \(v(r.observed)) | \(v(r.limit)) | \(delta) |")
+                    md.append("| \(r.pass ? "✅" : "❌") | \(c(r.design)) | \(r.metric.name) | \(r.kind) | \(v(r.observed)) | \(v(r.limit)) | \(delta) | \(c(r.note ?? "")) |")
             }
         }
 

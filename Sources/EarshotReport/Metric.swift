@@ -59,6 +59,13 @@ public struct Metric: Hashable, Sendable, CustomStringConvertible {
         self = m
     }
 
+    /// As `init(named:)`, or a latency without its `_ms` (`endpoint`, `voice_to_voice`): how gates
+    /// and tolerances are written on a command line.
+    public init?(shortName name: String) {
+        guard let m = Metric(named: name) ?? Metric(named: name + "_ms").flatMap({ $0.isLatency ? $0 : nil }) else { return nil }
+        self = m
+    }
+
     public var isLatency: Bool { unit == .milliseconds }
     public var description: String { name }
 }

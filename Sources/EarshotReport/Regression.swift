@@ -1,75 +1,76 @@
 import EarshotCore
 import Foundation
 
-/// A check against a baseline `summary.csv`: each latency percentile may grow by at most
-/// `tolerancePercent` of the baseline's value.
+/// A check against a baseline `summary.csv`: every metric of every design, each percentile of a
+/// latency and each rate, may move the wrong way by at most its tolerance, a percentage of the
+/// baseline's value. Moving the right way by more than that is reported as an improvement (the
+/// baseline is stale), and too few samples on either side skip the comparison with a note.
 public struct Regression: Sendable, Equatable {
     public var baseline: Summary
+    /// For every metric without an override.
     public var tolerancePercent: Double
+    /// Per metric, over `tolerancePercent`.
+    public var tolerances: [Metric: Double]
+    /// Fewer values than this, in the run or the baseline, and the comparison is skipped.
+    public var minSamples: Int
     public var metrics: [Metric]
     public var percentiles: [Percentile]
+    /// The command that writes a fresh baseline, quoted in an improvement's note.
+    public var refresh: String
+    /// A latency may always move this far, whatever its percentage: a stage timed by the wall clock
+    /// jitters by fractions of a millisecond, and 0.13 against 0.09 ms is no regression.
+    public var floorMilliseconds: Double = 1
 
-    public init(baseline: Summary, tolerancePercent: Double, metrics: [Metric] = [.voiceToVoice],
-                percentiles: [Percentile] = [.p50, .p95]) {
-        precondition(metrics.allSatisfy(\.isLatency), "regressions compare latency percentiles")
+    /// Below this many values a p95 is one or two turns: noise, not a regression.
+    public static let defaultMinSamples = 10
+    public static let defaultRefresh = "earshot baseline RUN_DIR --out BASELINE"
+
+    public init(baseline: Summary, tolerancePercent: Double, tolerances: [Metric: Double] = [:],
+                minSamples: Int = defaultMinSamples, metrics: [Metric] = Metric.all,
+                percentiles: [Percentile] = [.p50, .p95], refresh: String = defaultRefresh) {
         self.baseline = baseline
         self.tolerancePercent = tolerancePercent
+        self.tolerances = tolerances
+        self.minSamples = minSamples
         self.metrics = metrics
         self.percentiles = percentiles
+        self.refresh = refresh
     }
 
     /// Reads the baseline from a `summary.csv` (an earlier run's, or a committed one).
-    public init(baselineFile: URL, tolerancePercent: Double, metrics: [Metric] = [.voiceToVoice],
-                percentiles: [Percentile] = [.p50, .p95]) throws {
-        guard tolerancePercent >= 0, tolerancePercent.isFinite else {
-            throw InputError("regression tolerance must be a non-negative percentage, got \(tolerancePercent)")
+    public init(baselineFile: URL, tolerancePercent: Double, tolerances: [Metric: Double] = [:],
+                minSamples: Int = defaultMinSamples, metrics: [Metric] = Metric.all,
+                percentiles: [Percentile] = [.p50, .p95], refresh: String = defaultRefresh) throws {
+        for t in [tolerancePercent] + Array(tolerances.values) {
+            guard t >= 0, t.isFinite else { throw InputError("regression tolerance must be a non-negative percentage, got \(t)") }
         }
         self.init(baseline: try ReportReader.readSummary(baselineFile), tolerancePercent: tolerancePercent,
-                  metrics: metrics, percentiles: percentiles)
+                  tolerances: tolerances, minSamples: minSamples, metrics: metrics, percentiles: percentiles, refresh: refresh)
     }
 
-    /// Refuses a baseline that cannot judge `summary`: one without a row, or without a value at a
-    /// compared percentile, for a design and metric the run measured. A gate that cannot compare
-    /// must not pass. `file` names the baseline in the message.
+    public func tolerance(for metric: Metric) -> Double { tolerances[metric] ?? tolerancePercent }
+
+    /// Refuses a baseline that cannot judge `summary`: one without rows, or with a row that has
+    /// values but none at a compared percentile. A gate that cannot compare must not pass. Designs
+    /// on one side only are no input error: `evaluate` reports them. `file` names the baseline.
     public func checkCovers(_ summary: Summary, file: String) throws {
-        guard !baseline.rows.isEmpty else { throw InputError(file: file, "the baseline holds no rows: write one from a run's summary.csv") }
-        for design in summary.designs {
+        guard !baseline.rows.isEmpty else { throw InputError(file: file, "the baseline holds no rows: write one with `\(refresh)`") }
+        for design in summary.designs where baseline.designs.contains(design) {
             for metric in metrics where summary[design, metric] != nil {
-                guard let row = baseline[design, metric] else {
-                    let known = baseline.designs.joined(separator: ", ")
-                    throw InputError(file: file, "no \(metric.name) row for design \(design) (the baseline has: \(known)); refresh the baseline or run the designs it has")
-                }
-                for p in percentiles where row.value(at: p) == nil {
-                    throw InputError(file: file, "design \(design) \(metric.name) has no \(p.rawValue): the baseline cannot judge it")
+                guard let row = baseline[design, metric], row.n > 0 else { continue }
+                for p in readings(metric) where row.value(at: p) == nil {
+                    throw InputError(file: file, "design \(design) \(metric.name) has no \(p?.rawValue ?? "mean"): the baseline cannot judge it")
                 }
             }
         }
     }
 
-    /// A design or metric the baseline lacks passes with no limit (a new design is not a regression);
-    /// one the run lacks, or has no values for, fails.
-    func evaluate(_ summary: Summary) -> [GateResult] {
-        var results: [GateResult] = []
-        for design in summary.designs {
-            for metric in metrics {
-                for p in percentiles {
-                    let observed = summary[design, metric]?.value(at: p)
-                    let base = baseline[design, metric]?.value(at: p)
-                    // On the report's microsecond grid, so 200.200 against a limit of 182 + 10% passes.
-                    let limit = base.map { (($0 + abs($0) * tolerancePercent / 100) * 1000).rounded() / 1000 }
-                    let pass: Bool
-                    switch (observed, limit) {
-                    case (_, nil): pass = true
-                    case (nil, _): pass = false
-                    case let (o?, l?): pass = o <= l
-                    }
-                    results.append(GateResult(
-                        check: .regression, design: design, metric: metric, percentile: p, observed: observed,
-                        limit: limit, baseline: base, tolerancePercent: tolerancePercent, pass: pass,
-                        delta: observed.flatMap { o in base.map { o - $0 } }))
-                }
-            }
-        }
-        return results
+    /// The values compared: each percentile of a latency, the rate itself (nil) of a rate.
+    func readings(_ metric: Metric) -> [Percentile?] { metric.isLatency ? percentiles.map(Optional.some) : [nil] }
+
+    /// Metrics of `design` the baseline has values for: the run's summary keeps a row for each,
+    /// so a metric gone from the run shows as a failing row.
+    func compared(design: String) -> Set<Metric> {
+        Set(metrics.filter { (baseline[design, $0]?.n ?? 0) > 0 })
     }
 }

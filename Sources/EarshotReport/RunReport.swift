@@ -93,7 +93,8 @@ public struct RunReport: Sendable {
         // A gated metric gets a row even without values, so the failing gate shows in summary.csv.
         let gates = info.gates
         var summary = tally.summary(runID: info.runID) { design in
-            Set(gates.filter { $0.design == nil || $0.design == design }.map(\.metric) + regressions.flatMap(\.metrics))
+            Set(gates.filter { $0.design == nil || $0.design == design }.map(\.metric))
+                .union(regressions.flatMap { $0.compared(design: design) })
         }
         results = info.gates.flatMap { $0.evaluate(summary) } + regressions.flatMap { $0.evaluate(summary) }
         for i in summary.rows.indices {

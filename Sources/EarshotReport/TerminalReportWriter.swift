@@ -65,15 +65,21 @@ public struct TerminalReportWriter: ReportWriter {
         return v.firstIndex(of: ":").map { String(v[v.index($0, offsetBy: 2)...]) } ?? v
     }
 
-    /// `PASS: 4 checks within budget (2 designs, 80 turns)` or `FAIL: 1 of 4 checks failed: …`.
+    /// `PASS: 4 checks within budget (2 designs, 80 turns)` or `FAIL: 1 of 4 checks failed (…); first: cascade voice_to_voice_ms p95 (budget)`.
     public static func verdict(_ report: RunReport) -> String {
         let scope = "\(report.designs.count) design\(report.designs.count == 1 ? "" : "s"), \(report.tally.turnCount) turns"
             + (report.info.interrupted ? ", interrupted: the turns that finished" : "")
         let failed = report.results.filter { !$0.pass }
         if report.results.isEmpty { return "PASS: no gates set (\(scope))" }
-        if failed.isEmpty { return "PASS: \(report.results.count) check\(report.results.count == 1 ? "" : "s") within budget (\(scope))" }
+        if failed.isEmpty {
+            // Says which gates ran, so a regression step's PASS does not read as a budget's.
+            let kinds = Set(report.results.map(\.check))
+            let what = kinds == [.regression] ? "passed, no regression against the baseline"
+                : kinds == [.budget] ? "within budget" : "within budget, no regression against the baseline"
+            return "PASS: \(report.results.count) check\(report.results.count == 1 ? "" : "s") \(what) (\(scope))"
+        }
         let first = failed[0]
         let worst = [first.design, first.metric.name, first.percentile?.rawValue].compactMap { $0 }.joined(separator: " ")
-        return "FAIL: \(failed.count) of \(report.results.count) checks failed (\(scope)); first: \(worst)"
+        return "FAIL: \(failed.count) of \(report.results.count) checks failed (\(scope)); first: \(worst) (\(first.kindWord))"
     }
 }

@@ -14,7 +14,7 @@ struct Earshot: ParsableCommand {
             Exit codes: 0 within budget, 1 a gate or regression failed, 2 bad usage or input, \
             3 the harness itself failed.
             """,
-        subcommands: [Run.self, Compare.self, Check.self, Merge.self, Report.self, Stages.self, Fixtures.self, ScenarioCommand.self, Codec.self])
+        subcommands: [Run.self, Compare.self, Check.self, Baseline.self, Merge.self, Report.self, Stages.self, Fixtures.self, ScenarioCommand.self, Codec.self])
 
     static let version = "0.1.0"
 

@@ -10,11 +10,14 @@ extension Earshot {
             abstract: "Run the scenarios through one design and check it against the budget.",
             discussion: """
                 Writes turns.csv, stages.csv, summary.csv and run.json to the output folder and prints \
-                a table (n, p50, p95, p99, max, budget, PASS/FAIL). Exit 0 within budget, 1 over it.
+                a table (n, p50, p95, p99, max, budget, PASS/FAIL). Exit 0 within every gate, 1 when one fails.
 
                 Example:
                   earshot run --pipeline duplex-moshi
                   earshot run --pipeline my-design.yaml --scenario barge-in --sessions 20 --gate p99
+                  earshot run --pipeline duplex-moshi --gate 'response_rate>=0.95'
+                  earshot run --pipeline cascade-local --gate 'endpoint:p50<=200'
+                  earshot run --pipeline cascade-local --gates ci-gates.yaml
                 """)
 
         @Option(help: "Preset name (earshot stages lists them) or pipeline YAML file.")
@@ -49,61 +52,6 @@ extension Earshot {
             let chosen = pipelines.isEmpty ? Self.defaultPipelines : pipelines
             guard !chosen.isEmpty else { throw InputError("no pipelines to compare (presets: \(Presets.names.joined(separator: ", ")))") }
             try Runner(options: options, pipelines: chosen).run()
-        }
-    }
-
-    struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Gate an existing output folder: budget at a percentile, and/or regression against a baseline.",
-            discussion: """
-                Example:
-                  earshot check Reports/runs/20261123-170000 --gate p95 --budget-ms 300
-                  earshot check out/ --baseline Reports/baseline/summary.csv --tolerance 10%
-                """)
-
-        @Argument(help: "Output folder of a run (turns.csv, stages.csv, run.json).")
-        var folder: String
-
-        @Option(help: "Voice-to-voice budget, ms (default: the run's own).")
-        var budgetMs: Double?
-
-        @Option(help: "Percentile the budget gate reads (default: the run's own).")
-        var gate: Percentile?
-
-        @Option(help: "Baseline summary.csv to compare against.")
-        var baseline: String?
-
-        @Option(help: "Allowed regression against the baseline, e.g. 10%.")
-        var tolerance = "10%"
-
-        @OptionGroup var reports: ReportFiles
-
-        func validate() throws {
-            if let budgetMs { _ = try RunOptions.budget(milliseconds: budgetMs) }
-            guard toleranceValue != nil else { throw ValidationError("--tolerance must be a percentage from 0% to 1000%, like 10%, got \(tolerance)") }
-        }
-
-        var toleranceValue: Double? {
-            // Beyond 1000 % a tolerance no longer gates anything, and past that the limit's arithmetic could overflow.
-            Double(tolerance.hasSuffix("%") ? String(tolerance.dropLast()) : tolerance).flatMap { (0...1000).contains($0) ? $0 : nil }
-        }
-
-        func run() throws {
-            let regressions = try baseline.map {
-                [try Regression(baselineFile: URL(fileURLWithPath: $0), tolerancePercent: toleranceValue!)]
-            } ?? []
-            var report = try ReportReader.read(URL(fileURLWithPath: folder, isDirectory: true))
-            for (regression, file) in zip(regressions, [baseline].compactMap { $0 }) { try regression.checkCovers(report.summary, file: file) }
-            var gates = report.info.gates
-            if budgetMs != nil || gate != nil || gates.isEmpty {
-                let p = gate ?? gates.first?.percentile ?? .p95
-                let budget = try budgetMs.map(RunOptions.budget(milliseconds:)) ?? report.info.budget ?? Gate.defaultBudget
-                gates = [Gate(.voiceToVoice, p, budget: budget)]
-            }
-            report = report.gated(by: gates, regressions: regressions)
-            try TerminalReportWriter().write(report)
-            try reports.write(report)
-            if report.exit != .success { throw ExitCode(report.exit.rawValue) }
         }
     }
 

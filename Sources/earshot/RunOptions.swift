@@ -7,8 +7,6 @@ enum ClockMode: String, ExpressibleByArgument, CaseIterable {
     case virtual, realtime
 }
 
-extension Percentile: ExpressibleByArgument {}
-
 /// The options `run` and `compare` share: what to play, on which clock, against which budget,
 /// and where the reports go.
 struct RunOptions: ParsableArguments {
@@ -29,8 +27,15 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Voice-to-voice budget, ms.")
     var budgetMs: Double = 300
 
-    @Option(help: "Percentile the budget gate reads.")
-    var gate: Percentile = .p95
+    @Option(help: ArgumentHelp(
+        "A threshold, repeatable: metric:percentile<=ms or rate>=value / rate<=value, optionally @design "
+            + "(voice_to_voice:p95<=300, endpoint:p50<=200@cascade-local, response_rate>=0.95, failed_rate==0; quote it in a shell). "
+            + "A bare p50|p90|p95|p99 is the percentile the budget reads (default p95). With no threshold a run is "
+            + "gated by the budget and failed_rate==0; a threshold on a metric replaces that metric's default."))
+    var gate: [String] = []
+
+    @Option(name: .customLong("gates"), help: "YAML file holding a list of thresholds in --gate's form, checked before any --gate.")
+    var gatesFile: String?
 
     @Option(help: "Put every transport leg on this network (none, lan, wifi, 4g, congested), over what the pipeline says.")
     var network: String?
@@ -75,7 +80,11 @@ struct RunOptions: ParsableArguments {
 
     var budget: Duration { (try? Self.budget(milliseconds: budgetMs)) ?? Gate.defaultBudget }
 
-    var gates: [Gate] { [Gate(.voiceToVoice, gate, budget: budget)] }
+    /// The thresholds given, then the defaults (budget, no failed turns) on metrics they leave alone.
+    func gates() throws -> [Gate] {
+        let given = try GateSpecs(flags: gate, file: gatesFile)
+        return Gate.combining(given.gates, defaults: Gate.defaults(budget: budget, percentile: given.percentile ?? .p95))
+    }
 
     /// `--budget-ms` as a duration: positive and within `InputLimits`, or a usage error (exit 2).
     static func budget(milliseconds ms: Double) throws -> Duration {

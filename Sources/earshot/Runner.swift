@@ -28,6 +28,7 @@ struct Runner {
 
     private func measure() throws {
         let started = Date()
+        let gates = try options.gates()
         let scenarios = try loadScenarios()
         let overrides = options.network.map { ["network": $0] } ?? [:]
         let files = try pipelines.map { try PipelineFile.load($0, overrides: overrides) }
@@ -100,7 +101,7 @@ struct Runner {
         if let shard = options.shard { parameters["shard"] = shard }
         if let network = options.network { parameters["network"] = network }
         var info = RunInfo(runID: runID, configuration: configuration,
-                           budget: options.budget, gates: options.gates,
+                           budget: options.budget, gates: gates,
                            parameters: parameters, versions: ["earshot": Earshot.version], startedAt: started)
         info.interrupted = interruption.stop.isRequested
         info.pipelines = Dictionary(uniqueKeysWithValues: files.map { ($0.pipeline.name, $0.digest) })

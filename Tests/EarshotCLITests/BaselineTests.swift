@@ -26,8 +26,12 @@ import Testing
             #expect(!want.isEmpty)
             #expect(try Self.rows(summary, design: design) == want, "\(design) moved: update Reports/baseline deliberately")
         }
-        // Real engines are charged their wall time: within 10% of the baseline, not to the byte.
-        let check = try CLI.run(["check", out, "--baseline", Self.baseline.path, "--tolerance", "10%", "--budget-ms", "100000"])
+        // Real engines are charged their wall time: voice-to-voice within 10% of the baseline, not to the
+        // byte. Their sub-millisecond segments are left out: on a loaded machine one scheduling delay
+        // makes a p95 of 13 values 0.2 ms one run and 10 ms the next. The designs are over budget, and
+        // the regression gate does not say so again.
+        let check = try CLI.run(["check", out, "--baseline", Self.baseline.path, "--tolerance", "10%", "--metric", "voice_to_voice"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(!check.stdout.contains("budget 300.000"))
     }
 }

@@ -38,22 +38,28 @@ import Testing
         let now = Fixtures.report(millis: Array(repeating: 112, count: 20), gates: [])
 
         let strict = now.gated(by: [], regressions: [try Regression(baselineFile: baselineFile, tolerancePercent: 10)])
-        #expect(strict.results.count == 2)
-        #expect(strict.results.allSatisfy { !$0.pass && $0.check == .regression && $0.baseline == 100 && $0.limit == 110 && $0.delta == 12 })
+        let v2v = strict.results.filter { $0.metric == .voiceToVoice }
+        #expect(v2v.count == 2)
+        #expect(v2v.allSatisfy { !$0.pass && $0.check == .regression && $0.baseline == 100 && $0.limit == 110 && $0.delta == 12 })
         #expect(strict.exit == .gateFailed)
-        #expect(strict.results[0].description == "cascade  voice_to_voice_ms  p50  112.000  baseline 100.000 +12.0%  limit 110.000 (+10%)  FAIL (+12.000)")
+        #expect(v2v[0].description == "cascade  voice_to_voice_ms  p50  112.000  regression: baseline 100.000 +12.0%  limit 110.000 (+10%)  FAIL (+12.000)")
 
         let loose = now.gated(by: [], regressions: [try Regression(baselineFile: baselineFile, tolerancePercent: 15)])
-        #expect(loose.results.allSatisfy { $0.pass && $0.limit == 115 })
+        #expect(loose.results.filter { $0.metric == .voiceToVoice }.allSatisfy { $0.pass && $0.limit == 115 })
         #expect(loose.exit == .success)
     }
 
-    @Test func aNewDesignHasNoBaselineAndPasses() throws {
-        let baseline = Fixtures.report(millis: [100], gates: []).summary
+    /// The baseline measured cascade; the run measured duplex only: duplex is new (reported, passes),
+    /// cascade is gone (fails).
+    @Test func aNewDesignIsReportedAndAMissingOneFails() throws {
+        let baseline = Fixtures.report(millis: Array(repeating: 100, count: 10), gates: []).summary
         let now = Fixtures.report("duplex", millis: [500], gates: [])
             .gated(by: [], regressions: [Regression(baseline: baseline, tolerancePercent: 5)])
-        #expect(now.results.allSatisfy { $0.pass && $0.limit == nil })
-        #expect(now.results[0].description.contains("no baseline"))
+        #expect(now.results.map(\.design) == ["duplex", "cascade"])
+        #expect(now.results.map(\.pass) == [true, false])
+        #expect(now.results[0].description.contains("new design: not in the baseline"))
+        #expect(now.results[1].description == "cascade  voice_to_voice_ms  p50  -  regression: baseline 100.000  FAIL (no values): in the baseline but missing from the run")
+        #expect(now.exit == .gateFailed)
     }
 
     @Test func aGateWithNoValuesFails() {
@@ -70,7 +76,7 @@ import Testing
             Gate(.responseRate, limit: 0.5), Gate(.responseRate, limit: 0.6), Gate(.missedRate, limit: 0.5),
         ]), turns: turns, stages: [])
         #expect(report.results.map(\.pass) == [true, false, true])
-        #expect(report.results[1].description == "cascade  response_rate  -  0.500000  min 0.600000  FAIL (-0.100000)")
+        #expect(report.results[1].description == "cascade  response_rate  -  0.500000  threshold min 0.600000  FAIL (-0.100000)")
     }
 
     @Test func gatesParseFromTheCommandLineForm() throws {
@@ -81,7 +87,58 @@ import Testing
             #expect(throws: InputError.self, "\(bad)") { try Gate(parsing: bad) }
         }
         let g = Gate(.stopLatency, .p95, budget: .microseconds(250_500), design: "duplex")
+        #expect(g.spec == "stop_latency_ms:p95<=250.500@duplex")
         #expect(try Gate(parsing: g.spec) == g)
+        #expect(try Gate(parsing: Gate(.responseRate, limit: 0.95).spec) == Gate(.responseRate, limit: 0.95))
+    }
+
+    /// k6-style thresholds: any latency (with or without `_ms`) at a percentile, any rate, each
+    /// compared the way its metric improves.
+    @Test func thresholdsReadK6Style() throws {
+        #expect(try Gate(parsing: "voice_to_voice:p95<=300") == Gate(.voiceToVoice, .p95, budget: .milliseconds(300)))
+        #expect(try Gate(parsing: "endpoint:p50<=200") == Gate(.segment("endpoint"), .p50, budget: .milliseconds(200)))
+        #expect(try Gate(parsing: "stt_final_ms:p99<=150.5@cascade-local")
+                == Gate(.segment("stt_final"), .p99, budget: .microseconds(150_500), design: "cascade-local"))
+        #expect(try Gate(parsing: "p90<=250") == Gate(.voiceToVoice, .p90, budget: .milliseconds(250)))
+        #expect(try Gate(parsing: "response_rate>=0.95") == Gate(.responseRate, limit: 0.95))
+        #expect(try Gate(parsing: "talked_over_rate<=0.05@duplex") == Gate(.talkedOverRate, limit: 0.05, design: "duplex"))
+        #expect(try Gate(parsing: "missed_rate<=0.02") == Gate(.missedRate, limit: 0.02))
+        #expect(try Gate(parsing: "failed_rate==0") == Gate.noFailedTurns)
+        #expect(try Gate(parsing: "design=cascade-local:voice_to_voice:p95<=300")
+                == Gate(.voiceToVoice, .p95, budget: .milliseconds(300), design: "cascade-local"))
+        #expect(try Gate(parsing: "design=duplex:response_rate>=0.9") == Gate(.responseRate, limit: 0.9, design: "duplex"))
+        #expect(try Gate(parsing: "response_rate==1") == Gate(.responseRate, limit: 1))
+        let wrongWay = ["response_rate<=0.95", "failed_rate>=0.1", "voice_to_voice:p95>=300", "failed_rate==0.5",
+                        "voice_to_voice:p95<300", "endpoint<=200", "response_rate:p50>=0.9", "nonsense:p50<=1",
+                        "endpoint:p42<=200", "response_rate>=2", "voice_to_voice:p95<=0", "voice_to_voice:p95<=", "<=300",
+                        "design=:p95<=300", "design=a:p95<=300@b"]
+        for bad in wrongWay {
+            #expect(throws: InputError.self, "\(bad)") { try Gate(parsing: bad) }
+        }
+        let message = Self.message { try Gate(parsing: "response_rate<=0.95") }
+        #expect(message.contains("response_rate is better larger: write response_rate>=value"), "\(message)")
+    }
+
+    static func message(_ body: () throws -> Gate) -> String {
+        do { _ = try body(); return "" } catch { return "\(error)" }
+    }
+
+    /// Given no gate, the budget and no failed turns; a gate on a metric replaces that metric's default only.
+    @Test func defaultsAreTheBudgetAndNoFailedTurns() throws {
+        let defaults = Gate.defaults(budget: .milliseconds(300))
+        #expect(defaults == [Gate(.voiceToVoice, .p95, budget: .milliseconds(300)), Gate(.failedRate, limit: 0)])
+        let mine = [try Gate(parsing: "voice_to_voice:p99<=500"), try Gate(parsing: "response_rate>=0.9")]
+        #expect(Gate.combining(mine, defaults: defaults) == mine + [Gate.noFailedTurns])
+        let oneDesign = [try Gate(parsing: "failed_rate<=0.1@duplex")]
+        #expect(Gate.combining(oneDesign, defaults: defaults) == oneDesign + defaults)
+
+        // One failed turn of four fails the default gate, even with every latency within budget.
+        let turns = [Fixtures.turn(session: 0, micros: 100_000), Fixtures.turn(session: 1, micros: 100_000),
+                     Fixtures.turn(session: 2, micros: 100_000), Fixtures.turn(session: 3, micros: nil, outcome: .failed)]
+        let report = RunReport(info: Fixtures.info(gates: defaults), turns: turns, stages: [])
+        #expect(report.results.map(\.pass) == [true, false])
+        #expect(report.results[1].description == "cascade  failed_rate  -  0.250000  threshold max 0.000000  FAIL (+0.250000)")
+        #expect(report.exit == .gateFailed)
     }
 
     @Test func gatesOnOneDesignAndOnAMissingDesign() {

@@ -83,7 +83,7 @@ import FoundationXML
         let md = MarkdownReportWriter.render(Self.report)
         #expect(md.hasPrefix("## Earshot ❌ FAIL · run `test-run`"))
         #expect(md.contains("| cascade &lt;&> \"\\|\" | 20 | 20 | 0 | 0 | 0 | 0 | 0 | 20 | 790.000 | 880.000 | 890.000 | 890.000 | p90 ≤ 300.000 | ❌ |"))
-        #expect(md.contains("| ✅ | duplex | stop_latency_ms | p95 |"))
+        #expect(md.contains("| ✅ | duplex | stop_latency_ms | budget p95 |"))
         #expect(md.contains("<details><summary>1 failed turn</summary>"))
         // Every table row has as many cells as its header.
         for block in md.components(separatedBy: "\n\n") where block.hasPrefix("|") {
@@ -127,7 +127,7 @@ import FoundationXML
         #expect(lines.contains("cascade <&> \"|\"  voice_to_voice_ms  p90  870.000  budget 300.000  FAIL (+570.000)"))
         #expect(!lines.contains { $0.hasPrefix("  stop_latency_ms     0") }, "a gate on duplex adds no empty row to cascade")
         #expect(lines.last == "")
-        #expect(lines[lines.count - 2] == "FAIL: 1 of 3 checks failed (2 designs, 42 turns); first: cascade <&> \"|\" voice_to_voice_ms p90")
+        #expect(lines[lines.count - 2] == "FAIL: 1 of 3 checks failed (2 designs, 42 turns); first: cascade <&> \"|\" voice_to_voice_ms p90 (budget)")
         let passing = Fixtures.report(millis: [100], gates: [Gate(.voiceToVoice, .p50, budget: .milliseconds(300))])
         #expect(TerminalReportWriter.verdict(passing) == "PASS: 1 check within budget (1 design, 1 turns)")
     }
