@@ -5,7 +5,7 @@ import Testing
 /// numbers is a visible, deliberate baseline update, not a drift.
 @Suite struct BaselineTests {
     static let baseline = CLI.root.appendingPathComponent("Reports/baseline/summary.csv")
-    static let modelled = ["cascade-cloud", "duplex-moshi"]
+    static let modelled = ["cascade-cloud", "duplex-moshi", "duplex-gradium"]
 
     static func rows(_ file: URL, design: String) throws -> [String] {
         let lines = try String(contentsOf: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
