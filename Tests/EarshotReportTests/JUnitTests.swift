@@ -35,7 +35,7 @@ import FoundationXML
         let base = Fixtures.report(millis: [100, 200], gates: [])
         let report = Fixtures.report(millis: [150, 300], gates: [Gate(.voiceToVoice, .p90, budget: .milliseconds(500))])
             .gated(by: [Gate(.voiceToVoice, .p90, budget: .milliseconds(500))],
-                   regressions: [Regression(baseline: base.summary, tolerancePercent: 10)])
+                   regressions: [Regression(baseline: base.summary, tolerancePercent: 10, minSamples: 1, metrics: [.voiceToVoice])])
         #expect(Self.caseNames(report) == ["voice_to_voice_ms p90 budget", "voice_to_voice_ms p50 regression", "voice_to_voice_ms p95 regression"])
         let counter = Self.parse(JUnitReportWriter.render(report))
         #expect(counter.attributes["failure"]?.map { $0["type"] } == ["regression", "regression"])
