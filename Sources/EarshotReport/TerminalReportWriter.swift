@@ -34,6 +34,11 @@ public struct TerminalReportWriter: ReportWriter {
                 let others = Set(failures).count - 1
                 lines.append("  failed: \(first)" + (others > 0 ? " (and \(others) other reason\(others == 1 ? "" : "s"); see turns.csv)" : ""))
             }
+            // A reply to nothing has a fine latency: only this line says the recogniser heard no words.
+            if let unheard = report.summary[design, .answeredUnheardRate], let rate = unheard.mean, rate > 0 {
+                let n = Int((rate * Double(unheard.n)).rounded())
+                lines.append("  answered unheard: \(n) of \(unheard.n) answered turns had no words from the recogniser (answered_unheard in turns.csv)")
+            }
             var table = TextTable()
             table.append(["metric", "n", "p50", "p95", "p99", "max", "budget", "result"])
             for row in report.summary.rows where row.design == design && row.metric.isLatency {

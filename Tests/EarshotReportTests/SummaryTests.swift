@@ -109,6 +109,30 @@ import Testing
         #expect(rows.map(\.withinBudget) == [nil, nil, nil, true, false])
     }
 
+    /// WER sums errors over words across turns; an answer to a turn heard as nothing is counted
+    /// and said on the screen, under its design.
+    @Test func wordErrorsAndAnswersToNothingReachTheSummaryAndTheScreen() throws {
+        var heard = Fixtures.turn(session: 0, micros: 100_000)
+        heard.heard = "good evening"
+        heard.wordErrors = WordErrors(edits: 1, words: 2)
+        heard.answeredUnheard = false
+        var unheard = Fixtures.turn(session: 1, micros: 120_000)
+        unheard.heard = ""
+        unheard.wordErrors = WordErrors(edits: 8, words: 8)
+        unheard.answeredUnheard = true
+        let report = RunReport(info: Fixtures.info(gates: []), turns: [heard, unheard, Fixtures.turn(session: 2, micros: 90_000)], stages: [])
+        #expect(report.summary["cascade", .wordErrorRate]?.n == 10)
+        #expect(report.summary["cascade", .wordErrorRate]?.mean == 0.9)
+        #expect(report.summary["cascade", .answeredUnheardRate]?.mean == 0.5)
+        #expect(TerminalReportWriter.render(report).contains(
+            "  answered unheard: 1 of 2 answered turns had no words from the recogniser (answered_unheard in turns.csv)"))
+        // And the columns read back as they were written.
+        let dir = Fixtures.directory()
+        defer { Fixtures.cleanUp(dir) }
+        try CSVReportWriter(directory: dir).write(report)
+        #expect(try ReportReader.read(dir).turns == report.turns)
+    }
+
     /// Marks outside Mark.known have no column: their cut is left out and the columns still add up.
     @Test func unknownMarksFoldIntoTheNextSegment() throws {
         let (result, _) = try TestPipeline.run(TestPipeline.pipeline(), scenarios: CSVRoundTripTests.scenarios, sessionsPerScenario: 1)
