@@ -32,6 +32,26 @@ import Testing
         #expect(heard.agentStart == .milliseconds(2160 + 80))
     }
 
+    /// AudioFixtures' mid-turn-pause with the 730 ms pause (2840–3570 ms) struck from its labels,
+    /// as in a recording nobody labelled. Listening with a 240 ms tolerance, the model speaks
+    /// inside the pause: 240 ms + one step of acoustic delay after 2800 ms, where it hears the
+    /// pause begin (the clause's faint tail, speech on the manifest's 10 ms frames, averages under
+    /// −40 dBFS over the 80 ms frame 2800–2880);
+    /// with 800 ms it waits the pause out and answers the real end, as the script model does.
+    @Test func aRealMidTurnPauseLongerThanTheToleranceIsTakenAsAnEnd() throws {
+        var scenario = try EngineTestSupport.scenario("mid-turn-pause")
+        scenario.turns[0].pauses = []
+        let short = try DuplexModelTests.run(Self.listening(pauseMs: 240), scenario).turns[0]
+        #expect(short.outcome == .talkedOver)
+        let start = try #require(short.agentStart)
+        #expect(start > .milliseconds(2840) && start < .milliseconds(3570), "\(start)")
+        #expect(start == .milliseconds(2800 + 240 + 80))
+        let long = try DuplexModelTests.run(Self.listening(pauseMs: 800), scenario).turns[0]
+        #expect(long.outcome == .responded)
+        let script = try DuplexModelTests.run(DuplexModelTests.model(takeover: 1), scenario).turns[0]
+        #expect(script.outcome == .responded)
+    }
+
     /// The end of speech is heard at the end of the frame that holds it; `pause` of silence in
     /// whole frames later the model decides, and speaks one step of acoustic delay after that:
     /// voice-to-voice = ceil(end / 80) · 80 + ceil(pause / 80) · 80 + 80 + step − end, so never more
