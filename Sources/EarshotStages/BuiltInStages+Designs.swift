@@ -71,7 +71,7 @@ extension BuiltInStages {
 
     static let duplexModel = StageDescriptor(
         name: "duplex-model", role: .duplex,
-        summary: "A full-duplex voice-to-voice model (Moshi/Gradium-like) step by step: fixed frames in and out, acoustic delay, step compute (it falls behind when a step outlasts a frame), turn-taking from the scenario's ground truth (marks model_first_audio). Modelled.",
+        summary: "A full-duplex voice-to-voice model (Moshi/Gradium-like) step by step: fixed frames in and out, acoustic delay, step compute (it falls behind when a step outlasts a frame), turn-taking from the scenario's ground truth (turn_taking: script) or from its own speech detector on the audio it hears (turn_taking: listen) (marks model_first_audio). Modelled.",
         parameters: [
             StageParameter("frame_ms", .milliseconds, default: .number(80), range: 10...1_000,
                            help: "Frame per step (Mimi: 80 ms at 12.5 Hz; Moshi paper)."),
@@ -82,9 +82,9 @@ extension BuiltInStages {
             StageParameter("step_time", .distribution, default: .number(40),
                            help: "Compute per step; above frame_ms the model falls behind (derived from Moshi's ~200 ms practical vs 160 ms theoretical on an L4)."),
             StageParameter("reply_delay", .distribution, default: .number(100),
-                           help: "How far past the user's real end of speech (heard) the model decides to reply (assumed)."),
+                           help: "Script mode: how far past the user's real end of speech (heard) the model decides to reply (assumed)."),
             StageParameter("takeover_probability", .number, default: .number(0), range: 0...1,
-                           help: "Chance it takes the turn at a mid-turn pause (Full-Duplex-Bench's pause-handling takeover rate)."),
+                           help: "Script mode: chance it takes the turn at a mid-turn pause (Full-Duplex-Bench's pause-handling takeover rate)."),
             StageParameter("backchannel_rate", .number, default: .number(0), range: 0...10,
                            help: "Backchannels per second of user speech, after backchannel_after_ms (Full-Duplex-Bench's backchannel frequency)."),
             StageParameter("backchannel_after_ms", .milliseconds, default: .number(1_000), range: 0...60_000,
@@ -93,6 +93,15 @@ extension BuiltInStages {
                            help: "From hearing a barge-in onset to going silent (Full-Duplex-Bench v1.5 stop latency)."),
             StageParameter("response_probability", .number, default: .number(1), range: 0...1,
                            help: "Chance it replies at all after the user's end (Full-Duplex-Bench turn-taking rate)."),
+            StageParameter("turn_taking", .text, default: .text(DuplexModel.TurnTaking.script.rawValue),
+                           choices: DuplexModel.TurnTaking.allCases.map(\.rawValue),
+                           help: "script: decide from the scenario's ground truth (the calibrated reference); listen: from its own speech detector on the audio it hears, replies still the scenario's."),
+            StageParameter("reaction_ms", .milliseconds, default: .number(160), range: 0...10_000,
+                           help: "Listen mode: speech heard before the user counts as talking and a reply stops for it; whole frames (assumed: two Mimi frames)."),
+            StageParameter("pause_tolerance_ms", .milliseconds, default: .number(240), range: 0...10_000,
+                           help: "Listen mode: silence after the user's speech before it takes the turn; whole frames (assumed: three Mimi frames, a little over the ~200 ms human turn gap)."),
+            StageParameter("speech_dbfs", .number, default: .number(-40), range: -120...0,
+                           help: "Listen mode: a frame at or above this level counts as speech (the fixtures' −40 dBFS energy rule)."),
         ]
     ) { args in
         var c = DuplexModel.Configuration()
@@ -106,6 +115,10 @@ extension BuiltInStages {
         c.backchannelAfter = args.duration("backchannel_after_ms")
         c.stopLatency = args.distribution("stop_latency")
         c.responseProbability = args.number("response_probability")
+        c.turnTaking = DuplexModel.TurnTaking(rawValue: args.text("turn_taking")) ?? .script
+        c.reaction = args.duration("reaction_ms")
+        c.pauseTolerance = args.duration("pause_tolerance_ms")
+        c.speechDBFS = args.number("speech_dbfs")
         guard c.frame.nanoseconds * Int64(c.sampleRate) % 1_000_000_000 == 0 else {
             throw StageFailure(stage: "duplex-model", reason: "frame_ms must be a whole number of samples at sample_rate")
         }

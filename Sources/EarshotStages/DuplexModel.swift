@@ -12,10 +12,28 @@ import Foundation
 /// Its framing follows the input's media clock: the resampler's own filter delay (about 2 ms) is
 /// not charged, as a client capturing at 24 kHz would have none.
 ///
-/// Turn-taking is a model of the model's behaviour, so it reads the ground truth from the
-/// scenario — legitimately: it stands in for a network whose decisions we only know as rates and
-/// delays. What the model has heard is judged by its input's `origin` (the source time of the
-/// audio it holds), so an uplink in front delays the decisions as it would the real model's.
+/// It takes turns in one of two ways (`turnTaking`):
+/// - `script`, the calibrated reference and the default: a model of the model's behaviour, so it
+///   reads the ground truth from the scenario — legitimately: it stands in for a network whose
+///   decisions we only know as rates and delays. The rules below are this mode's.
+/// - `listen`: it decides from the audio it receives, as the real model does, so a recording
+///   without labels, packet loss or noise moves its decisions. `TurnListener` judges each input
+///   frame: the user is talking once `reaction` of voiced frames has gone by; `pauseTolerance` of
+///   silence after that is the end of their turn, and the model decides to reply at that step (its
+///   audio `acousticDelay` steps later); so in virtual time, with no transport and loud speech, the
+///   reply reaches playout at `ceil(user_end / frame) · frame + ceil(pauseTolerance / frame) · frame
+///   + acousticDelay · frame + stepTime` — a mid-turn pause as long as the tolerance is taken as
+///   an end, whatever the labels say. When the user starts talking while it speaks it stops at the
+///   first step that has heard both `reaction` of their speech and `stopLatency` past its onset, so
+///   a backchannel shorter than `reaction` does not stop it. It backchannels `backchannelAfter`
+///   into the user's speech as heard, at `backchannelRate`, and answers with probability
+///   `responseProbability`; `replyDelay` and `takeoverProbability` are the script's and unused.
+///   The reply it voices is still the scenario's reply to the turn it heard last (the turn id its
+///   input frames carry): what to say is the model's knowledge of the conversation, which no
+///   latency depends on; when to say it and when to stop come from the audio alone.
+///
+/// What the model has heard is judged by its input's `origin` (the source time of the audio it
+/// holds), so an uplink in front delays the decisions as it would the real model's.
 /// - A reply is decided at the first step that has heard `replyDelay` past the user's real end of
 ///   speech, and its first audio comes out `acousticDelay` steps later; so in virtual time, with no
 ///   transport, the reply reaches playout at
@@ -32,6 +50,14 @@ import Foundation
 /// Reply audio is the scenario's reply spoken by `voice`, made before the session starts; the
 /// first reply frame of a turn marks `model_first_audio`.
 public final class DuplexModel: Stage {
+    /// Where its turn-taking decisions come from.
+    public enum TurnTaking: String, Sendable, CaseIterable {
+        /// The scenario's ground truth, drawn around with rates and delays.
+        case script
+        /// Its own speech detector on the audio it receives.
+        case listen
+    }
+
     public struct Configuration: Sendable {
         public var frame: Duration = .milliseconds(80)
         public var sampleRate = 24_000
@@ -45,6 +71,13 @@ public final class DuplexModel: Stage {
         public var stopLatency: DelayDistribution = .fixed(.milliseconds(160))
         public var responseProbability = 1.0
         public var voice = SpeechVoice.espeak
+        public var turnTaking = TurnTaking.script
+        /// Listen mode: voiced audio before the user counts as talking, or stops its reply.
+        public var reaction: Duration = .milliseconds(160)
+        /// Listen mode: silence after the user's speech before it takes the turn.
+        public var pauseTolerance: Duration = .milliseconds(240)
+        /// Listen mode: a frame at or above this level is speech.
+        public var speechDBFS: Double = -40
         public init() {}
     }
 
@@ -63,10 +96,14 @@ public final class DuplexModel: Stage {
     private struct Step {
         var index: Int
         var heard: Duration
+        var turn: Int
+        /// Listen mode: the step's input as it arrived, before resampling.
+        var input: AudioChunk?
     }
 
     public let name = "duplex-model"
-    /// A model of the full-duplex system: it takes turns at the ground truth's ends of speech and says the expected replies.
+    /// It says the expected replies in both modes; in `script` mode it also takes turns at the
+    /// ground truth's ends of speech. In `listen` mode only each turn's reply text is read.
     public var readsScript: Bool { true }
     public let consumes: FrameKinds = .audio
     public let produces: FrameKinds = .audio
@@ -97,6 +134,14 @@ public final class DuplexModel: Stage {
     private var stepRandom: SeededRandom?
     private var samplesPerFrame = 0
 
+    private var listener: TurnListener?
+    /// Listen mode: input not yet cut into steps, at the rate it came in.
+    private var rawInput: [Float] = []
+    private var rawRate = 0
+    private var rawChannels = 1
+    private var listenRandom: (reply: SeededRandom, stop: SeededRandom, backchannel: SeededRandom)?
+    private var nextBackchannel: Duration?
+
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
@@ -104,7 +149,38 @@ public final class DuplexModel: Stage {
     public func started(context: StageContext) {
         samplesPerFrame = Int(configuration.frame.nanoseconds * Int64(configuration.sampleRate) / 1_000_000_000)
         stepRandom = context.random.split("step")
-        plan(context: context)
+        switch configuration.turnTaking {
+        case .script: plan(context: context)
+        case .listen: prepareToListen(context: context)
+        }
+    }
+
+    private func voiceReply(_ turn: ScenarioTurn, context: StageContext) {
+        guard let text = turn.reply else { return }
+        do {
+            replies[turn.id] = try configuration.voice.audio(text, sampleRate: configuration.sampleRate)
+        } catch {
+            context.fail(turn: turn.id, reason: "duplex-model: cannot voice the reply: \(error)")
+        }
+    }
+
+    /// An exponential gap, so backchannels come as a Poisson process at `backchannelRate`.
+    private func backchannelGap(_ random: SeededRandom) -> Duration {
+        let gap = -log(max(random.unit(), .leastNonzeroMagnitude)) / configuration.backchannelRate
+        // A tiny rate draws an enormous gap; past one day it ends the turn's backchannels all the same.
+        return .nanoseconds(Int64(min(gap, InputLimits.longestMilliseconds / 1000) * 1e9))
+    }
+
+    /// Voices the replies and nothing else: in listen mode the script is what the model knows to
+    /// say, never when.
+    private func prepareToListen(context: StageContext) {
+        for turn in context.script?.turns ?? [] { voiceReply(turn, context: context) }
+        listener = TurnListener(reaction: configuration.reaction, pauseTolerance: configuration.pauseTolerance,
+                                speechDBFS: configuration.speechDBFS)
+        listenRandom = (context.random.split("reply"), context.random.split("stop"), context.random.split("backchannel"))
+        if configuration.backchannelRate > 0 {
+            backchannel = try? configuration.voice.audio(configuration.backchannelText, sampleRate: configuration.sampleRate)
+        }
     }
 
     /// Draws the whole session's behaviour up front, each kind of draw from its own stream, so
@@ -117,12 +193,8 @@ public final class DuplexModel: Stage {
         for turn in (context.script?.turns ?? []).sorted(by: { $0.speechStart < $1.speechStart }) {
             guard turn.kind != .backchannel else { continue }
             onsets.append((turn.speechStart, configuration.stopLatency.sample(stopRandom)))
-            if let text = turn.reply {
-                do {
-                    replies[turn.id] = try configuration.voice.audio(text, sampleRate: configuration.sampleRate)
-                } catch {
-                    context.fail(turn: turn.id, reason: "duplex-model: cannot voice the reply: \(error)")
-                }
+            if turn.reply != nil {
+                voiceReply(turn, context: context)
                 let delay = configuration.replyDelay.sample(replyRandom)
                 if replyRandom.chance(configuration.responseProbability) {
                     decisions.append((turn.speechEnd + delay, .reply(turn: turn.id)))
@@ -138,9 +210,7 @@ public final class DuplexModel: Stage {
             if turn.kind == .turn, configuration.backchannelRate > 0 {
                 var t = turn.speechStart + configuration.backchannelAfter
                 while true {
-                    let gap = -log(max(backchannelRandom.unit(), .leastNonzeroMagnitude)) / configuration.backchannelRate
-                    // A tiny rate draws an enormous gap; past one day it ends the turn's backchannels all the same.
-                    t += .nanoseconds(Int64(min(gap, InputLimits.longestMilliseconds / 1000) * 1e9))
+                    t += backchannelGap(backchannelRandom)
                     guard t < turn.speechEnd else { break }
                     if !turn.pauses.contains(where: { $0.contains(t) }) { decisions.append((t, .backchannel)) }
                 }
@@ -161,11 +231,27 @@ public final class DuplexModel: Stage {
         } else {
             heldInput += chunk.samples
         }
+        if listener != nil {
+            // Levels are taken on the input as it came: the resampler's filter delay would smear
+            // each end of speech into the next frame.
+            rawInput += chunk.samples
+            rawRate = chunk.sampleRate
+            rawChannels = chunk.channels
+        }
         latestTurn = frame.turn
         heard = max(heard, .nanoseconds(frame.origin.nanoseconds))
         inputDuration += chunk.duration
         while inputDuration >= configuration.frame * (stepsQueued + 1) {
-            ready.append(Step(index: stepsQueued, heard: heard))
+            var input: AudioChunk?
+            if listener != nil {
+                // Cut at each step's boundary on the input's own sample clock, so a rate that does
+                // not divide the frame evenly does not drift.
+                let boundary = { (k: Int) in Int(Double(k) * Double(self.configuration.frame.nanoseconds) * Double(self.rawRate) / 1e9) }
+                let n = min(rawInput.count, (boundary(stepsQueued + 1) - boundary(stepsQueued)) * rawChannels)
+                input = AudioChunk(samples: Array(rawInput.prefix(n)), sampleRate: rawRate, channels: rawChannels)
+                rawInput.removeFirst(n)
+            }
+            ready.append(Step(index: stepsQueued, heard: heard, turn: latestTurn, input: input))
             stepsQueued += 1
             // The model consumes its input frame; only its timing matters to what it says.
             heldInput.removeFirst(min(heldInput.count, samplesPerFrame))
@@ -189,6 +275,31 @@ public final class DuplexModel: Stage {
     /// What step `step` says, given what it has heard: the audio, its turn id, and the turn whose
     /// first reply frame this is, if any.
     private func decide(_ step: Step) -> (AudioChunk, Int, Int?) {
+        switch configuration.turnTaking {
+        case .script: followScript(step)
+        case .listen: listen(step)
+        }
+        if let p = pending, p.step <= step.index {
+            speaking = p.utterance
+            pending = nil
+        }
+        guard var u = speaking else {
+            return (AudioChunk(samples: [Float](repeating: 0, count: samplesPerFrame), sampleRate: configuration.sampleRate),
+                    lastSpokenTurn > 0 ? lastSpokenTurn : latestTurn, nil)
+        }
+        let end = min(u.position + samplesPerFrame, u.audio.samples.count)
+        var samples = Array(u.audio.samples[u.position..<end])
+        samples += repeatElement(0, count: samplesPerFrame - samples.count)
+        let first = !u.marked && u.turn > 0 ? u.turn : nil
+        u.marked = true
+        u.position = end
+        if u.turn > 0 { lastSpokenTurn = u.turn }
+        speaking = end < u.audio.samples.count ? u : nil
+        return (AudioChunk(samples: samples, sampleRate: configuration.sampleRate), u.turn, first)
+    }
+
+    /// Script mode: applies the decisions planned from the ground truth that this step has heard.
+    private func followScript(_ step: Step) {
         let h = step.heard
         while nextOnset < onsets.count, onsets[nextOnset].at <= h {
             if speaking != nil || pending != nil, stopAt == nil { stopAt = onsets[nextOnset].at + onsets[nextOnset].stopAfter }
@@ -212,22 +323,43 @@ public final class DuplexModel: Stage {
             }
             nextDecision += 1
         }
-        if let p = pending, p.step <= step.index {
-            speaking = p.utterance
+    }
+
+    /// Listen mode: what this step's input frame tells the model, and what it does about it.
+    private func listen(_ step: Step) {
+        guard var listener, let input = step.input, let random = listenRandom else { return }
+        let h = step.heard
+        let cue = listener.hear(input, turn: step.turn, start: h - configuration.frame, duration: configuration.frame)
+        self.listener = listener
+        switch cue {
+        case .userStarted(let onset)?:
+            // Drawn at every onset heard, speaking or not, so the draws do not hang on its state.
+            let stopAfter = configuration.stopLatency.sample(random.stop)
+            if speaking != nil || pending != nil, stopAt == nil { stopAt = onset + stopAfter }
+            nextBackchannel = configuration.backchannelRate > 0
+                ? onset + configuration.backchannelAfter + backchannelGap(random.backchannel) : nil
+        case .userStopped(let turn)?:
+            nextBackchannel = nil
+            // Taking the turn supersedes whatever it was still saying or about to say.
+            speaking = nil
             pending = nil
+            stopAt = nil
+            if random.reply.chance(configuration.responseProbability), let audio = replies[turn] {
+                pending = (Utterance(turn: turn, audio: audio), step.index + configuration.acousticDelay)
+            }
+        case nil:
+            break
         }
-        guard var u = speaking else {
-            return (AudioChunk(samples: [Float](repeating: 0, count: samplesPerFrame), sampleRate: configuration.sampleRate),
-                    lastSpokenTurn > 0 ? lastSpokenTurn : latestTurn, nil)
+        if let stop = stopAt, stop <= h {
+            speaking = nil
+            pending = nil
+            stopAt = nil
         }
-        let end = min(u.position + samplesPerFrame, u.audio.samples.count)
-        var samples = Array(u.audio.samples[u.position..<end])
-        samples += repeatElement(0, count: samplesPerFrame - samples.count)
-        let first = !u.marked && u.turn > 0 ? u.turn : nil
-        u.marked = true
-        u.position = end
-        if u.turn > 0 { lastSpokenTurn = u.turn }
-        speaking = end < u.audio.samples.count ? u : nil
-        return (AudioChunk(samples: samples, sampleRate: configuration.sampleRate), u.turn, first)
+        if listener.userTalking, let next = nextBackchannel, next <= h {
+            if speaking == nil, pending == nil, let audio = backchannel {
+                pending = (Utterance(turn: 0, audio: audio), step.index + configuration.acousticDelay)
+            }
+            nextBackchannel = next + backchannelGap(random.backchannel)
+        }
     }
 }

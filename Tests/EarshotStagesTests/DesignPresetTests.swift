@@ -52,6 +52,7 @@ import Testing
     @Test(arguments: [
         ("duplex-moshi", 160.0, 400.0),
         ("duplex-gradium", 150.0, 300.0),
+        ("duplex-gradium-listening", 300.0, 600.0),
         ("cascade-cloud", 1_000.0, 2_500.0),
     ])
     func voiceToVoiceIsPlausible(preset: String, low: Double, high: Double) throws {

@@ -12,7 +12,7 @@ import Testing
 @Suite struct RealtimeMatchesVirtualTests {
     static let limit: Duration = .milliseconds(5)
 
-    @Test(arguments: ["duplex-gradium", "cascade-cloud"])
+    @Test(arguments: ["duplex-gradium", "duplex-gradium-listening", "cascade-cloud"])
     func oneSessionMatchesTheVirtualRun(design: String) throws {
         let scenario = try #require(DesignPresetTests.scenarios.first { $0.name == "barge-in" })
         let pipeline = try PipelineFile.load(design).pipeline
