@@ -49,14 +49,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Name of the run in run.json and every CSV row (default: the start time and a random suffix, unique per run). Fix it to get the same CSV bytes from the same seed.")
     var runId: String?
 
-    @Option(help: "Also write JUnit XML here (one test case per design and check, one per failed turn).")
-    var junit: String?
-
-    @Option(help: "Also append a Markdown summary to this file (fit for $GITHUB_STEP_SUMMARY).")
-    var markdown: String?
-
-    @Option(help: "Also write a single-file HTML report here.")
-    var html: String?
+    @OptionGroup var reports: ReportFiles
 
     @Flag(help: "Print only the verdict line.")
     var quiet = false

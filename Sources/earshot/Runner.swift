@@ -12,7 +12,7 @@ struct Runner {
     let pipelines: [String]
 
     func run() throws {
-        try Self.reportingHarnessFailure(junit: options.junit) { try measure() }
+        try Self.reportingHarnessFailure(junit: options.reports.junit) { try measure() }
     }
 
     /// CI reads the JUnit file, not stderr: a run that failed as a harness (exit 3) leaves one
@@ -119,7 +119,7 @@ struct Runner {
     /// Every place the run will write, tried before it starts: a run of an hour must not end in
     /// "cannot write".
     func checkOutputs(_ out: URL) throws {
-        for (path, option) in [(options.junit, "--junit"), (options.markdown, "--markdown"), (options.html, "--html")] {
+        for (path, option) in [(options.reports.junit, "--junit"), (options.reports.markdown, "--markdown"), (options.reports.html, "--html")] {
             if let path { try OutputFile.checkFile(URL(fileURLWithPath: path), option: option) }
         }
         try OutputFile.checkFolder(out, option: "--out")
@@ -127,7 +127,7 @@ struct Runner {
 
     func write(_ report: RunReport, to out: URL) throws {
         try CSVReportWriter(directory: out).write(report)
-        try Self.writeExtras(report, junit: options.junit, markdown: options.markdown, html: options.html)
+        try options.reports.write(report)
     }
 
     static func writeExtras(_ report: RunReport, junit: String?, markdown: String?, html: String?) throws {
