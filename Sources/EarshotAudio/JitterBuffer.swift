@@ -96,6 +96,10 @@ public struct JitterBuffer: Sendable {
     /// Packets waiting.
     public var count: Int { entries.count }
 
+    /// No packet below this sequence number is taken in any more (`insert` refuses it): what a
+    /// caller keeps per packet below it can go.
+    public var oldestAccepted: Int { playing ? max(floor, nextSequence) : floor }
+
     /// True when a pull now would have to conceal while waiting: the next packet is not here and
     /// no later one is. A caller on a virtual clock may let the instant's other events run first,
     /// so that a packet arriving exactly on time is in time.

@@ -95,6 +95,9 @@ public final class TransportStage: Stage {
     private var networkRandom: SeededRandom?
     private var metas: [Int: Meta] = [:]
     private var pcmFrames: [Int: [Float]] = [:]
+    /// `metas` and `pcmFrames` hold nothing below this: a packet lost on the way, or discarded by
+    /// the buffer, is never decoded, and its entries would otherwise stay for the whole session.
+    private var forgottenBelow = 0
 
     // Receiver
     private var decoder: OpusDecoder?
@@ -249,6 +252,7 @@ public final class TransportStage: Stage {
             if let cut {
                 try? decoder?.reset()
                 buffer.cut(before: cut)
+                forgetPassedPackets()
                 tickScheduled = nil
                 scheduleTick(context: context)
             }
@@ -324,11 +328,33 @@ public final class TransportStage: Stage {
                 return
             }
             deliver(decoded, slot: slot, context: context)
+            forgetPassedPackets()
             if let next = buffer.nextPlayout, next <= now { continue }
             scheduleTick(context: context)
             return
         }
     }
+
+    /// Drops what is kept for packets the buffer will no longer take.
+    private func forgetPassedPackets() {
+        let oldest = buffer.oldestAccepted
+        guard oldest > forgottenBelow else { return }
+        // Walking the range is cheaper than filtering the tables while they are small and the
+        // range short, which it is at every pull; a long cut is walked once.
+        if oldest - forgottenBelow > metas.count + pcmFrames.count {
+            metas = metas.filter { $0.key >= oldest }
+            pcmFrames = pcmFrames.filter { $0.key >= oldest }
+        } else {
+            for sequence in forgottenBelow..<oldest {
+                metas[sequence] = nil
+                pcmFrames[sequence] = nil
+            }
+        }
+        forgottenBelow = oldest
+    }
+
+    /// Entries kept for packets not yet played: bounded by what the network and buffer hold.
+    var packetsKept: Int { metas.count + pcmFrames.count }
 
     private func decode(_ packet: EncodedPacket) throws -> AudioChunk {
         if let decoder { return try decoder.decode(packet) }
