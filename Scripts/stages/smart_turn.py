@@ -119,7 +119,7 @@ class Detector:
         if self.state == "silent" and self.quiet >= self.vad_stop:
             return self.judge(turn)
         if self.state == "incomplete" and self.quiet >= self.vad_stop + self.stop:
-            sys.stderr.write("smart-turn: turn %d ended by the %.1f s fallback\n" % (turn, self.stop / RATE))
+            sys.stderr.write("turn %d ended by the %.1f s fallback\n" % (turn, self.stop / RATE))
             return self.end(turn)
         return []
 
@@ -130,7 +130,7 @@ class Detector:
         segment = held[max(0, len(held) - (self.position - start)):]
         p, featuring, inferring = self.model.probability(segment)
         complete = p > self.threshold
-        sys.stderr.write("smart-turn: turn %d p=%.3f %s on %.2f s of audio: features %.1f ms, model %.1f ms\n" % (
+        sys.stderr.write("turn %d p=%.3f %s on %.2f s of audio: features %.1f ms, model %.1f ms\n" % (
             turn, p, "complete" if complete else "incomplete", min(len(segment), WINDOW_SECS * RATE) / RATE,
             featuring * 1000, inferring * 1000))
         if complete:
@@ -173,7 +173,7 @@ def main():
                 return 1
             started = time.perf_counter()
             model.probability(model.np.zeros(RATE, dtype=model.np.int16))
-            sys.stderr.write("smart-turn: first run %.1f ms\n" % ((time.perf_counter() - started) * 1000))
+            sys.stderr.write("model loaded; a first run on silence took %.1f ms\n" % ((time.perf_counter() - started) * 1000))
             detector = Detector(model, vad_stop, stop, threshold)
             reply = [json.dumps({"type": "ready", "protocol": 1, "role": "turn",
                                  "consumes": ["audio", "event"], "produces": ["audio", "event"]}) + "\n"]
