@@ -50,7 +50,8 @@ class Model:
         import onnxruntime as ort
 
         dist = metadata.distribution("pipecat-ai")
-        spec = importlib.util.spec_from_file_location("smart_turn_whisper_features", dist.locate_file(FEATURES))
+        spec = importlib.util.spec_from_file_location("smart_turn_whisper_features",
+                                                      dist.locate_file(FEATURES))
         features = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(features)
         self.np = np
@@ -141,7 +142,8 @@ class Detector:
     def end(self, turn):
         self.state = "ended"
         self.turn_start = None
-        return [json.dumps({"type": "mark", "turn": turn, "name": "endpoint"}) + "\n", emit_event(turn, "end_of_turn")]
+        return [json.dumps({"type": "mark", "turn": turn, "name": "endpoint"}) + "\n",
+                emit_event(turn, "end_of_turn")]
 
 
 def emit_event(turn, name):
@@ -173,7 +175,8 @@ def main():
                 return 1
             started = time.perf_counter()
             model.probability(model.np.zeros(RATE, dtype=model.np.int16))
-            sys.stderr.write("model loaded; a first run on silence took %.1f ms\n" % ((time.perf_counter() - started) * 1000))
+            took = (time.perf_counter() - started) * 1000
+            sys.stderr.write("model loaded; a first run on silence took %.1f ms\n" % took)
             detector = Detector(model, vad_stop, stop, threshold)
             reply = [json.dumps({"type": "ready", "protocol": 1, "role": "turn",
                                  "consumes": ["audio", "event"], "produces": ["audio", "event"]}) + "\n"]
@@ -188,8 +191,9 @@ def main():
                 reply += detector.event(msg.get("name"), turn)
             elif kind == "audio":
                 if msg.get("rate") != RATE or msg.get("channels", 1) != 1:
-                    reply = [json.dumps({"type": "error", "turn": turn, "reason": "smart-turn: %s Hz, %s channels; the model takes 16000 Hz mono" % (
-                        msg.get("rate"), msg.get("channels", 1))}) + "\n"]
+                    reason = "smart-turn: %s Hz, %s channels; the model takes 16000 Hz mono" % (
+                        msg.get("rate"), msg.get("channels", 1))
+                    reply = [json.dumps({"type": "error", "turn": turn, "reason": reason}) + "\n"]
                 else:
                     reply += detector.audio(msg["pcm16"], turn)
         if kind != "hello":
