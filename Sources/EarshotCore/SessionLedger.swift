@@ -74,22 +74,19 @@ struct SessionLedger {
         return (cut, stoppedFor)
     }
 
-    /// For each mark, the latest time at or before the reply that was heard: earlier attempts at
-    /// the turn (an endpoint at a pause that the user talked on past) left theirs before it. A mark
-    /// reached only after the first audible audio (the uplink's, when the agent talked over the
-    /// user) keeps its first time, and `Mark.breakdown` cuts nothing at it. Without a reply, the
-    /// last attempt's.
+    /// For each mark, its time in the attempt that was heard (`heardAttempt`): earlier attempts
+    /// at the turn (an endpoint at a pause that the user talked on past) left theirs before it. A
+    /// mark reached only after the first audible audio (the uplink's, when the agent talked over
+    /// the user) keeps its first time, and `Mark.breakdown` cuts nothing at it.
     static func heardAttempt(_ times: [Mark: [RunTime]], agentStart: RunTime?) -> [Mark: RunTime] {
-        times.compactMapValues { all in
-            guard let a = agentStart else { return all.max() }
-            return all.filter { $0 <= a }.max() ?? all.min()
-        }
+        times.compactMapValues { all in heardAttempt(all.map { ($0, $0) }, agentStart: agentStart) }
     }
 
-    /// The transcript of the attempt that was heard, by the rule marks follow.
-    static func heardAttempt(_ transcripts: [(at: RunTime, text: String)], agentStart: RunTime?) -> String? {
-        guard let a = agentStart else { return transcripts.max { $0.at < $1.at }?.text }
-        return (transcripts.filter { $0.at <= a }.max { $0.at < $1.at } ?? transcripts.min { $0.at < $1.at })?.text
+    /// The one rule for what belongs to the attempt that was heard: the latest item at or before
+    /// `agentStart`; with none there, the earliest after it; without a reply, the last attempt's.
+    static func heardAttempt<Value>(_ items: [(at: RunTime, value: Value)], agentStart: RunTime?) -> Value? {
+        guard let a = agentStart else { return items.max { $0.at < $1.at }?.value }
+        return (items.filter { $0.at <= a }.max { $0.at < $1.at } ?? items.min { $0.at < $1.at })?.value
     }
 
     func results(records: [(stage: String, record: StageRecord)]) -> (turns: [TurnResult], stages: [StageTurnResult]) {
@@ -127,7 +124,7 @@ struct SessionLedger {
                 design: design, scenario: scenario.name, session: session, turn: turn.id, kind: turn.kind,
                 outcome: outcome, userStart: userStart, userEnd: userEnd, agentStart: agentStart,
                 marks: Self.heardAttempt(times, agentStart: agentStart), stopLatency: stopLatency, failure: failure,
-                heard: Self.heardAttempt(transcripts, agentStart: agentStart), reference: turn.text))
+                heard: Self.heardAttempt(transcripts.map { ($0.at, $0.text) }, agentStart: agentStart), reference: turn.text))
         }
         var stageRows: [StageTurnResult] = []
         for turn in turns {
