@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "EarshotAudio", targets: ["EarshotAudio"]),
         .library(name: "EarshotStages", targets: ["EarshotStages"]),
         .library(name: "EarshotReport", targets: ["EarshotReport"]),
+        .library(name: "EarshotWire", targets: ["EarshotWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries from Debian packages; variadic C calls get static inline wrappers in shim.h.
@@ -38,10 +41,22 @@ let package = Package(
                 "EarshotCore", "CSndFile", "COpus", "CSpeexDSP",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // WebSocket connections to agents, and the protocols spoken over them, on swift-nio's event loops.
+        .target(
+            name: "EarshotWire",
+            dependencies: [
+                "EarshotCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .target(
             name: "EarshotStages",
             dependencies: [
-                "EarshotCore", "EarshotAudio", "CWebRtcVad", "CEspeakNG", "CPocketSphinx",
+                "EarshotCore", "EarshotAudio", "EarshotWire", "CWebRtcVad", "CEspeakNG", "CPocketSphinx",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -67,7 +82,7 @@ let package = Package(
         .target(name: "EarshotTestSupport", dependencies: ["EarshotCore"], path: "Tests/EarshotTestSupport"),
         .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore", "EarshotTestSupport"]),
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio", "EarshotTestSupport"]),
-        .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages", "EarshotTestSupport"]),
+        .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages", "EarshotWire", "EarshotTestSupport"]),
         .testTarget(
             name: "EarshotReportTests",
             dependencies: ["EarshotReport", "EarshotTestSupport", .product(name: "CSV", package: "CSV.swift")]),

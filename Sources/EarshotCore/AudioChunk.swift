@@ -25,6 +25,16 @@ public struct AudioChunk: Sendable, Equatable {
 
     public var duration: Duration { .nanoseconds(Int64(frameCount) * 1_000_000_000 / Int64(sampleRate)) }
 
+    /// Samples as 16-bit PCM, clipped at full scale, for engines and wires that take nothing else.
+    public var pcm16: [Int16] {
+        samples.map { Int16(clamping: Int((Swift.max(-1, Swift.min(1, $0)) * 32_767).rounded())) }
+    }
+
+    /// Audio from 16-bit PCM, read as `n / 32768`.
+    public init(pcm16: some Collection<Int16>, sampleRate: Int, channels: Int = 1) {
+        self.init(samples: pcm16.map { Float($0) / 32_768 }, sampleRate: sampleRate, channels: channels)
+    }
+
     /// RMS level over all samples, in dBFS (see `Level`).
     public var levelDBFS: Double { samples.withUnsafeBufferPointer { Level.rmsDBFS($0) } }
 }

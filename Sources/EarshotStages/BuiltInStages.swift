@@ -133,5 +133,7 @@ enum BuiltInStages {
         process,
         // Over the network
         llmOpenAI,
+        // A whole agent behind a socket, the harness as its caller
+        agentTwilio, agentRealtime,
     ]
 }

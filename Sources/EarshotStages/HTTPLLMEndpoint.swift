@@ -31,19 +31,7 @@ struct HTTPLLMEndpoint: Sendable {
                              + "put the API key in the environment variable named by api_key_env (\(configuration.apiKeyVariable))")
         }
         var secrets: [String] = []
-        var headers: [StageArgument.Entry] = []
-        for entry in configuration.headers {
-            let name = entry.name
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy(Self.isTokenCharacter) else {
-                throw InputError("headers: \"\(name)\" is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)")
-            }
-            guard !Self.reservedHeaders.contains(name.lowercased()) else {
-                throw InputError("headers: \(name) is set by the stage itself")
-            }
-            let value = try Self.expand(entry.value, what: "headers.\(name)", environment: environment, secrets: &secrets)
-            guard !value.contains(where: \.isNewline) else { throw InputError("headers.\(name) must be one line") }
-            headers.append(.init(name, value))
-        }
+        let headers = try Self.headers(configuration.headers, reserved: Self.reservedHeaders, environment: environment, secrets: &secrets)
         var items: [URLQueryItem] = []
         for entry in configuration.query {
             guard !entry.name.isEmpty else { throw InputError("query: a parameter needs a name") }
@@ -67,6 +55,24 @@ struct HTTPLLMEndpoint: Sendable {
         if let password = connection.proxy?.password { secrets.append(password) }
         // Longest first, so a secret that contains another is hidden whole.
         self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    /// The `headers` parameter checked and read: names that are header names and not `reserved`
+    /// (lowercase), values with the environment read in, each one line.
+    static func headers(_ entries: [StageArgument.Entry], reserved: Set<String>, environment: [String: String],
+                        secrets: inout [String]) throws -> [StageArgument.Entry] {
+        try entries.map { entry in
+            let name = entry.name
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy(Self.isTokenCharacter) else {
+                throw InputError("headers: \"\(name)\" is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+            }
+            guard !reserved.contains(name.lowercased()) else {
+                throw InputError("headers: \(name) is set by the stage itself")
+            }
+            let value = try Self.expand(entry.value, what: "headers.\(name)", environment: environment, secrets: &secrets)
+            guard !value.contains(where: \.isNewline) else { throw InputError("headers.\(name) must be one line") }
+            return .init(name, value)
+        }
     }
 
     /// `$NAME` and `${NAME}` read the environment variable NAME; `$$` is a `$`. An unset variable is

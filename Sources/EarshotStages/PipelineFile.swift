@@ -27,6 +27,8 @@ public struct PipelineFile: Sendable {
     /// Names this pipeline's text and overrides (FNV-1a, 64 bits, hex): two runs of one design name
     /// from different pipelines are told apart by it.
     public var digest: String
+    /// Stages in it that need the real-time clock (`StageDescriptor.needsRealTime`), by name.
+    public var realTimeOnly: [String] = []
 
     static func digest(_ yaml: String, overrides: [String: String]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -69,6 +71,7 @@ public struct PipelineFile: Sendable {
         let list = try top.sequence("stages")
         guard !list.value.isEmpty else { throw InputError(file: file, line: list.line, "stages must list at least one stage") }
         var sources: [String: String] = [:]
+        var realTimeOnly: [String] = []
         var steps: [Pipeline.Step] = []
         for node in list.value {
             if let mapping = node.mapping, mapping.count == 1, mapping.first?.key.scalar?.string == "parallel" {
@@ -81,19 +84,19 @@ public struct PipelineFile: Sendable {
                     guard let entries = branch.sequence, !entries.isEmpty else {
                         throw InputError(file: file, line: branch.mark?.line ?? line, "a parallel branch must be a non-empty list of stages")
                     }
-                    specs.append(try entries.map { try stage($0, file: file, registry: registry, overrides: overrides, sources: &sources) })
+                    specs.append(try entries.map { try stage($0, file: file, registry: registry, overrides: overrides, sources: &sources, realTimeOnly: &realTimeOnly) })
                 }
                 steps.append(.parallel(specs))
             } else {
-                steps.append(.stage(try stage(node, file: file, registry: registry, overrides: overrides, sources: &sources)))
+                steps.append(.stage(try stage(node, file: file, registry: registry, overrides: overrides, sources: &sources, realTimeOnly: &realTimeOnly)))
             }
         }
         return PipelineFile(pipeline: Pipeline(name: name.value, steps: steps), description: description, sources: sources,
-                            digest: digest(yaml, overrides: overrides))
+                            digest: digest(yaml, overrides: overrides), realTimeOnly: realTimeOnly)
     }
 
     private static func stage(_ node: Node, file: String, registry: StageRegistry, overrides: [String: String],
-                              sources: inout [String: String]) throws -> StageSpec {
+                              sources: inout [String: String], realTimeOnly: inout [String]) throws -> StageSpec {
         let line = node.mark?.line ?? 1
         guard let mapping = node.mapping, let nameNode = mapping["stage"], let name = nameNode.scalar?.string else {
             throw InputError(file: file, line: line, "a stage entry needs 'stage: NAME' (or 'parallel:')")
@@ -105,6 +108,7 @@ public struct PipelineFile: Sendable {
         let allowed = entryKeys + descriptor.parameters.map(\.name)
         let fields = try YAMLFields(node, file: file, what: "stage '\(name)'", allowed: allowed)
         let id = try fields.optionalText("id")?.value ?? name
+        if descriptor.needsRealTime { realTimeOnly.append(name) }
         if let source = try fields.optionalText("source") { sources[id] = source.value }
         var values: [String: StageArgument] = [:]
         for p in descriptor.parameters {

@@ -3,7 +3,7 @@ import EarshotCore
 /// What a stage type registers under its name: its role, its parameters, how to make one.
 public struct StageDescriptor: Sendable {
     public enum Role: String, Sendable, CaseIterable {
-        case vad, endpoint, stt, llm, tts, duplex, transport, utility
+        case vad, endpoint, stt, llm, tts, duplex, transport, agent, utility
     }
 
     public var name: String
@@ -11,9 +11,13 @@ public struct StageDescriptor: Sendable {
     public var summary: String
     public var parameters: [StageParameter]
     public var make: @Sendable (StageArguments) throws -> any Stage
+    /// The stage talks to something outside that runs on the wall clock (an agent over a socket):
+    /// a virtual run would measure nothing true, so it is refused.
+    public var needsRealTime: Bool
 
-    public init(name: String, role: Role, summary: String, parameters: [StageParameter] = [],
+    public init(name: String, role: Role, summary: String, parameters: [StageParameter] = [], needsRealTime: Bool = false,
                 make: @escaping @Sendable (StageArguments) throws -> any Stage) {
+        self.needsRealTime = needsRealTime
         self.name = name
         self.role = role
         self.summary = summary

@@ -38,6 +38,9 @@ struct Runner {
                 throw InputError("--pipeline \(other) and --pipeline \(given) are both named '\(file.pipeline.name)': each design needs a name of its own")
             }
         }
+        if options.mode == .virtual, let file = files.first(where: { !$0.realTimeOnly.isEmpty }) {
+            throw InputError("\(file.pipeline.name): \(file.realTimeOnly[0]) talks to a real agent, which runs on the wall clock: run it with --mode realtime")
+        }
         var configuration = RunConfiguration()
         configuration.seed = options.seed
         configuration.sessionsPerScenario = options.sessions

@@ -1,0 +1,282 @@
+import EarshotAudio
+import EarshotCore
+import EarshotWire
+import Foundation
+import NIOSSL
+
+/// `agent-twilio`, `agent-openai-realtime`: a whole voice agent behind a WebSocket, with the harness
+/// as the caller. The user's audio goes out at the protocol's rate as it comes from the source
+/// (paced in real time); what the agent sends back goes on towards playout, which hears it as the
+/// caller's phone would, so the ground truth, marks and outcomes of any other design apply.
+///
+/// The call is dialled at the session's first frame — a ramp of callers is a ramp of connections —
+/// and its set-up (TCP, TLS, upgrade) goes to run.json's `connect`, apart from any turn. Audio that
+/// comes before the line is open waits and goes out at once when it opens. The caller hangs up
+/// `hangUpAfter` after the source's audio ends. A call that drops is dialled again when the user's
+/// next turn begins.
+///
+/// What the agent sends back is the reply to the latest turn the user has begun: the agent's audio
+/// carries no turn of its own, and a reply is heard after the speech it answers. Agent messages are
+/// acted on as the caller's phone would: `clear` (Twilio) and a server's `speech_started` while
+/// the reply still plays drop what is queued for playout; a `mark` is echoed when the caller's
+/// playout reaches it; a Realtime reply still coming when the server hears the user is cancelled.
+///
+/// Faults end the turn they happen in `failed`, with the reason, and the run goes on: a refused
+/// connection, a failed handshake, the agent closing the call, a malformed message, an `error`
+/// event, or an agent that sends nothing for `silenceTimeout` while a turn waits on it.
+final class AgentConnector<Wire: CallerWire>: Stage {
+    struct Configuration: Sendable {
+        var address: WebSocketAddress
+        /// The URL as the pipeline gives it, environment unread: what messages show.
+        var shownURL: String
+        var headers: [(String, String)] = []
+        var trustRoots: [NIOSSLCertificate]?
+        var connectTimeout: Duration = .seconds(10)
+        var silenceTimeout: Duration = .seconds(10)
+        var hangUpAfter: Duration = .seconds(2)
+    }
+
+    let name: String
+    var consumes: FrameKinds { .audio }
+    var produces: FrameKinds { [.audio, .event] }
+
+    private let configuration: Configuration
+    private let makeWire: @Sendable (_ session: Int) -> Wire
+    private var wire: Wire!
+
+    /// What the connection reports, tagged with the dial it belongs to.
+    private enum Report: Sendable {
+        case open(Duration)
+        case message(AgentMessage)
+        case malformed(AgentMessage.Malformed)
+        case closed(String?)
+    }
+
+    private var client: WebSocketClient?
+    private var inbox: StageInbox<(Int, Report)>?
+    private var dial = 0
+    private var isOpen = false
+    private var outbox: [String] = []
+    private var hungUp = false
+
+    private var turn = 0
+    private var turnBegan = RunTime.zero
+    /// The agent has sent audio since `turn` began, or the turn has failed: no silence to report.
+    private var turnSettled = false
+    private var lastFromAgent = RunTime.zero
+    private var lastInput = RunTime.zero
+    /// A fault before the first turn, charged to the first turn.
+    private var earlyFailure: String?
+    private var ticking = false
+
+    private var resampler: Resampler?
+    private var inputRate = 0
+    private var queued: [Int16] = []
+    /// Wire-rate samples sent, for `deliveredUserAudio`.
+    private var sent = 0
+
+    /// Where the caller's playout of what the agent sent ends, modelled as `Playout` does.
+    private var playheadEnd = RunTime.zero
+    private var marks: [(name: String, echo: Scheduled)] = []
+    private var replyActive = false
+
+    init(name: String, configuration: Configuration, wire: @escaping @Sendable (Int) -> Wire) {
+        self.name = name
+        self.configuration = configuration
+        makeWire = wire
+    }
+
+    func started(context: StageContext) {
+        wire = makeWire(context.session)
+    }
+
+    func receive(_ frame: Frame, context: StageContext) throws {
+        guard let audio = frame.audio, !hungUp else { return }
+        lastInput = context.now
+        if frame.turn != turn {
+            turn = frame.turn
+            turnBegan = context.now
+            turnSettled = false
+            if turn > 0, let why = earlyFailure {
+                earlyFailure = nil
+                failTurn(why, context)
+            }
+            if client == nil && dial > 0 { connect(context) }
+        }
+        if dial == 0 { connect(context) }
+        if !ticking {
+            ticking = true
+            tick(context)
+        }
+        try send(audio, context)
+    }
+
+    func finished(context: StageContext) {
+        client?.close()
+        inbox?.close()
+    }
+
+    // MARK: The line
+
+    private func connect(_ context: StageContext) {
+        dial += 1
+        let dial = self.dial
+        let box = openInbox(context)
+        inbox = box
+        isOpen = false
+        outbox = wire.opening()
+        client = WebSocketClient(to: configuration.address, headers: configuration.headers, trustRoots: configuration.trustRoots,
+                                 connectTimeout: configuration.connectTimeout) { event in
+            switch event {
+            case .open(let setUp): box.post((dial, .open(setUp)))
+            case .text(let text):
+                // Parsed on the event loop: the stage's executor gets a value, not a string to scan.
+                do throws(AgentMessage.Malformed) {
+                    box.post((dial, .message(try Wire.read(text))))
+                } catch {
+                    box.post((dial, .malformed(error)))
+                }
+            case .closed(let reason):
+                box.post((dial, .closed(reason)))
+                box.close()
+            }
+        }
+    }
+
+    private func openInbox(_ context: StageContext) -> StageInbox<(Int, Report)> {
+        context.openInbox(of: (Int, Report).self) { [unowned self] report in
+            guard report.0 == dial else { return }
+            handle(report.1, context)
+        }
+    }
+
+    private func handle(_ report: Report, _ context: StageContext) {
+        switch report {
+        case .open(let setUp):
+            context.recordConnection(setUp)
+            isOpen = true
+            lastFromAgent = context.now
+            for text in outbox { client?.send(text) }
+            outbox = []
+        case .message(let message):
+            lastFromAgent = context.now
+            hear(message, context)
+        case .malformed(let error):
+            lastFromAgent = context.now
+            failTurn("\(error)", context)
+        case .closed(let reason):
+            client = nil
+            isOpen = false
+            inbox = nil
+            guard let reason, !hungUp else { return }
+            failTurn(reason, context)
+        }
+    }
+
+    private func hear(_ message: AgentMessage, _ context: StageContext) {
+        switch message {
+        case .audio(let pcm):
+            guard !pcm.isEmpty else { return }
+            turnSettled = true
+            let chunk = AudioChunk(pcm16: pcm, sampleRate: wire.sampleRate)
+            playheadEnd = max(context.now, playheadEnd) + chunk.duration
+            context.emit(.audio(chunk), turn: turn)
+        case .clear:
+            stopPlayout(context)
+            for mark in marks {
+                mark.echo.cancel()
+                if let text = wire.played(mark: mark.name) { client?.send(text) }
+            }
+            marks = []
+        case .mark(let name):
+            let due = playheadEnd - context.now
+            guard due > .zero else {
+                if let text = wire.played(mark: name) { client?.send(text) }
+                return
+            }
+            let echo = context.schedule(after: due) { [unowned self] in
+                marks.removeAll { $0.name == name }
+                if let text = wire.played(mark: name) { client?.send(text) }
+            }
+            marks.append((name, echo))
+        case .userSpeechStarted:
+            stopPlayout(context)
+            if replyActive, let text = wire.cancelReply() { client?.send(text) }
+        case .replyStarted:
+            replyActive = true
+        case .replyEnded:
+            replyActive = false
+        case .error(let text):
+            failTurn("the agent reported an error: \(text)", context)
+        case .other:
+            break
+        }
+    }
+
+    /// Drops what the caller has queued to play, as a phone does on Twilio's `clear`.
+    private func stopPlayout(_ context: StageContext) {
+        guard playheadEnd > context.now else { return }
+        playheadEnd = context.now
+        context.emit(.event(.interruption), turn: turn)
+    }
+
+    private func failTurn(_ reason: String, _ context: StageContext) {
+        guard turn > 0 else {
+            earlyFailure = earlyFailure ?? reason
+            return
+        }
+        turnSettled = true
+        context.fail(turn: turn, reason: reason)
+    }
+
+    // MARK: The user's audio
+
+    private func send(_ audio: AudioChunk, _ context: StageContext) throws {
+        let mono = audio.channels == 1 ? audio : audio.mono
+        if resampler == nil && mono.sampleRate != wire.sampleRate {
+            resampler = try Resampler(from: mono.sampleRate, to: wire.sampleRate)
+        }
+        inputRate = mono.sampleRate
+        queued += try (resampler?.process(mono) ?? mono).pcm16
+        let size = wire.samplesPerMessage ?? queued.count
+        var start = 0
+        while queued.count - start >= size && size > 0 {
+            let text = wire.audio(queued[start..<(start + size)])
+            if isOpen { client?.send(text) } else { outbox.append(text) }
+            start += size
+        }
+        queued.removeFirst(start)
+        sent += start
+        guard isOpen else { return }
+        // The resampler holds back its filter's delay; audio counts as delivered once it is out.
+        let through = max(0, sent - (resampler?.outputLatency ?? 0))
+        context.deliveredUserAudio(through: Int(Int64(through) * Int64(inputRate) / Int64(wire.sampleRate)), sampleRate: inputRate)
+    }
+
+    // MARK: Timers
+
+    /// Four times a second: hang up once the user's audio has ended, and report an agent that has
+    /// gone quiet on a turn that waits for it.
+    private func tick(_ context: StageContext) {
+        let now = context.now
+        if now - lastInput >= configuration.hangUpAfter {
+            hangUp()
+            return
+        }
+        if turn > 0, !turnSettled, client != nil, now - max(turnBegan, lastFromAgent) >= configuration.silenceTimeout {
+            failTurn("the agent sent nothing for \(configuration.silenceTimeout.milliseconds.formatted()) ms", context)
+        }
+        context.schedule(after: .milliseconds(250)) { [unowned self] in tick(context) }
+    }
+
+    private func hangUp() {
+        hungUp = true
+        if isOpen { for text in wire.closing() { client?.send(text) } }
+        client?.close()
+        if client == nil { inbox?.close() }
+    }
+}
+
+private extension Double {
+    func formatted() -> String { self == rounded() ? String(Int(self)) : String(self) }
+}

@@ -1,0 +1,31 @@
+/// G.711 μ-law, the telephone network's 8-bit companding (ITU-T G.711), which Twilio Media Streams
+/// carries at 8 kHz. Encoding follows the reference: bias 0x84, clip at 32635, bits inverted.
+public enum MuLaw {
+    public static func encode(_ samples: some Sequence<Int16>) -> [UInt8] { samples.map(encode) }
+
+    public static func encode(_ sample: Int16) -> UInt8 {
+        var s = Int(sample)
+        let sign: Int = s < 0 ? 0x80 : 0
+        if s < 0 { s = -s }
+        s = min(s, 32635) + 0x84
+        var exponent = 7
+        var mask = 0x4000
+        while exponent > 0 && s & mask == 0 {
+            exponent -= 1
+            mask >>= 1
+        }
+        let mantissa = (s >> (exponent + 3)) & 0x0F
+        return ~UInt8(sign | exponent << 4 | mantissa)
+    }
+
+    public static func decode(_ bytes: some Sequence<UInt8>) -> [Int16] { bytes.map { table[Int($0)] } }
+
+    /// Byte → linear sample, for all 256 codes.
+    public static let table: [Int16] = (0...255).map { code in
+        let u = ~UInt8(code)
+        let exponent = Int(u >> 4) & 0x07
+        let mantissa = Int(u) & 0x0F
+        let magnitude = ((mantissa << 3) + 0x84) << exponent - 0x84
+        return Int16(u & 0x80 != 0 ? -magnitude : magnitude)
+    }
+}

@@ -1,0 +1,118 @@
+/// Twilio Media Streams (bidirectional), as Twilio itself speaks it to an agent's WebSocket:
+/// `connected`, `start` with the stream's ids and media format, `media` every 20 ms with base64
+/// μ-law at 8 kHz, `mark` echoes, `stop`. The agent answers with `media`, `mark` and `clear`.
+/// https://www.twilio.com/docs/voice/media-streams/websocket-messages
+public struct TwilioCaller: CallerWire {
+    public let streamSid: String
+    public let callSid: String
+    public let accountSid: String
+    public let customParameters: [(String, String)]
+    private var sequence = 0
+    private var chunk = 0
+    private var timestampMs = 0
+
+    public var sampleRate: Int { 8_000 }
+    public var samplesPerMessage: Int? { 160 }
+
+    /// Ids are Twilio-shaped (two letters and 32 hex digits) and unique per `call`, so an agent
+    /// that keys state on them keeps callers apart.
+    public init(call: UInt64, customParameters: [(String, String)] = []) {
+        func sid(_ prefix: String, _ salt: UInt64) -> String {
+            let hex = String(call &* 0x9E37_79B9_7F4A_7C15 ^ salt, radix: 16)
+            return prefix + String(repeating: "0", count: 32 - hex.count) + hex
+        }
+        streamSid = sid("MZ", 0x5a)
+        callSid = sid("CA", 0xca)
+        accountSid = sid("AC", 0xac)
+        self.customParameters = customParameters
+    }
+
+    private mutating func next() -> Int {
+        sequence += 1
+        return sequence
+    }
+
+    public mutating func opening() -> [String] {
+        let parameters = customParameters.map { "\($0.0.jsonQuoted):\($0.1.jsonQuoted)" }.joined(separator: ",")
+        let n = next()
+        return [
+            #"{"event":"connected","protocol":"Call","version":"1.0.0"}"#,
+            #"{"event":"start","sequenceNumber":"\#(n)","start":{"accountSid":"\#(accountSid)","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"customParameters":{\#(parameters)},"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"streamSid":"\#(streamSid)"}"#,
+        ]
+    }
+
+    public mutating func audio(_ pcm: ArraySlice<Int16>) -> String {
+        let payload = WireAudio.base64Bytes(MuLaw.encode(pcm))
+        chunk += 1
+        defer { timestampMs += pcm.count / 8 }
+        return #"{"event":"media","sequenceNumber":"\#(next())","media":{"track":"inbound","chunk":"\#(chunk)","timestamp":"\#(timestampMs)","payload":"\#(payload)"},"streamSid":"\#(streamSid)"}"#
+    }
+
+    public mutating func played(mark name: String) -> String? {
+        #"{"event":"mark","sequenceNumber":"\#(next())","streamSid":"\#(streamSid)","mark":{"name":\#(name.jsonQuoted)}}"#
+    }
+
+    public mutating func cancelReply() -> String? { nil }
+
+    public mutating func closing() -> [String] {
+        [#"{"event":"stop","sequenceNumber":"\#(next())","stop":{"accountSid":"\#(accountSid)","callSid":"\#(callSid)"},"streamSid":"\#(streamSid)"}"#]
+    }
+
+    public static func read(_ text: String) throws(AgentMessage.Malformed) -> AgentMessage {
+        let m = try JSONValue.message(text)
+        guard let event = m["event"]?.string else { throw AgentMessage.Malformed("no \"event\"", in: text) }
+        switch event {
+        case "media":
+            guard let payload = m["media", "payload"]?.string else { throw AgentMessage.Malformed("media without media.payload", in: text) }
+            guard let bytes = WireAudio.bytes(base64: payload) else { throw AgentMessage.Malformed("media.payload is not base64", in: text) }
+            return .audio(MuLaw.decode(bytes))
+        case "mark":
+            guard let name = m["mark", "name"]?.string else { throw AgentMessage.Malformed("mark without mark.name", in: text) }
+            return .mark(name)
+        case "clear":
+            return .clear
+        default:
+            throw AgentMessage.Malformed("unknown event \(event.jsonQuoted); an agent sends media, mark or clear", in: text)
+        }
+    }
+}
+
+/// The agent's side of Twilio Media Streams, for agents the project runs itself (tests, benchmarks).
+public enum TwilioAgent {
+    public enum CallerMessage: Sendable, Equatable {
+        case connected
+        case start(streamSid: String)
+        case media([Int16])
+        case mark(String)
+        case stop
+    }
+
+    public static func read(_ text: String) throws(AgentMessage.Malformed) -> CallerMessage {
+        let m = try JSONValue.message(text)
+        switch m["event"]?.string {
+        case "connected": return .connected
+        case "start":
+            guard let sid = m["start", "streamSid"]?.string ?? m["streamSid"]?.string else { throw AgentMessage.Malformed("start without streamSid", in: text) }
+            return .start(streamSid: sid)
+        case "media":
+            guard let p = m["media", "payload"]?.string, let bytes = WireAudio.bytes(base64: p) else { throw AgentMessage.Malformed("media without a base64 payload", in: text) }
+            return .media(MuLaw.decode(bytes))
+        case "mark":
+            return .mark(m["mark", "name"]?.string ?? "")
+        case "stop": return .stop
+        default: throw AgentMessage.Malformed("unknown event", in: text)
+        }
+    }
+
+    public static func media(_ pcm: some Collection<Int16>, streamSid: String) -> String {
+        #"{"event":"media","streamSid":"\#(streamSid)","media":{"payload":"\#(WireAudio.base64Bytes(MuLaw.encode(pcm)))"}}"#
+    }
+
+    public static func mark(_ name: String, streamSid: String) -> String {
+        #"{"event":"mark","streamSid":"\#(streamSid)","mark":{"name":\#(name.jsonQuoted)}}"#
+    }
+
+    public static func clear(streamSid: String) -> String {
+        #"{"event":"clear","streamSid":"\#(streamSid)"}"#
+    }
+}

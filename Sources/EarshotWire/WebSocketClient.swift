@@ -1,0 +1,258 @@
+import EarshotCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+
+/// One WebSocket connection from the caller's side, on swift-nio's event loops: no thread of its
+/// own, so a thousand callers are a thousand channels on a few loops.
+///
+/// What happens on the connection reaches `onEvent`, on an event loop thread: exactly one `open`
+/// or none, any number of `text`, and exactly one `closed`, last. `send` may be called from any
+/// thread once `open` has been seen.
+public final class WebSocketClient: Sendable {
+    public enum Event: Sendable {
+        /// The upgrade succeeded. `setUp` runs from the connect call to the server's 101: TCP, TLS
+        /// and the HTTP upgrade, a cost apart from any turn.
+        case open(setUp: Duration)
+        case text(String)
+        /// The connection ended; `reason` says why, nil when this side closed it.
+        case closed(reason: String?)
+    }
+
+    private let channel = NIOLockedValueBox<Channel?>(nil)
+    private let state: ConnectionState
+
+    /// Starts connecting; returns at once.
+    public init(to address: WebSocketAddress, headers: [(String, String)] = [], trustRoots: [NIOSSLCertificate]? = nil,
+                connectTimeout: Duration = .seconds(10), group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                onEvent: @escaping @Sendable (Event) -> Void) {
+        state = ConnectionState(onEvent: onEvent)
+        let state = self.state, channel = self.channel
+        let started = ContinuousClock.now
+        let sslContext: NIOSSLContext?
+        if address.secure {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let trustRoots { tls.trustRoots = .certificates(trustRoots) }
+            do { sslContext = try NIOSSLContext(configuration: tls) } catch {
+                state.close(reason: "TLS set-up failed: \(error)")
+                return
+            }
+        } else {
+            sslContext = nil
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: address.target)
+        head.headers.add(name: "Host", value: address.hostHeader)
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        let request = head
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { ch in
+                let requester = UpgradeRequester(request: request, state: state)
+                let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24, automaticErrorHandling: true) { ch, _ in
+                    channel.withLockedValue { $0 = ch }
+                    state.open(setUp: ContinuousClock.now - started)
+                    return ch.pipeline.addHandler(FrameReader(state: state))
+                }
+                return ch.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try ch.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: address.host.first?.isNumber == true || address.host.contains(":") ? nil : address.host))
+                    }
+                }.flatMap {
+                    ch.pipeline.addHTTPClientHandlers(withClientUpgrade: (upgraders: [upgrader], completionHandler: { ctx in
+                        ctx.pipeline.removeHandler(requester, promise: nil)
+                    }))
+                }.flatMap { ch.pipeline.addHandler(requester) }
+            }
+        bootstrap.connect(host: address.host, port: address.port).whenComplete { result in
+            switch result {
+            case .success(let ch):
+                ch.closeFuture.whenComplete { _ in state.close(reason: "the connection was lost") }
+            case .failure(let error):
+                state.close(reason: Self.describe(connectError: error, address: address))
+            }
+        }
+    }
+
+    /// Sends one text message; dropped once the connection has closed.
+    public func send(_ text: String) {
+        guard let ch = channel.withLockedValue({ $0 }), !state.isClosed else { return }
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ch.allocator.buffer(string: text))
+        ch.writeAndFlush(frame, promise: nil)
+    }
+
+    /// Says goodbye (close code 1000) and closes; `closed(reason: nil)` follows.
+    public func close() {
+        guard state.closeBySelf() else { return }
+        guard let ch = channel.withLockedValue({ $0 }) else { return }
+        var data = ch.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: .normalClosure)
+        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)).whenComplete { _ in
+            ch.close(promise: nil)
+        }
+    }
+
+    static func describe(connectError error: any Error, address: WebSocketAddress) -> String {
+        switch error {
+        case let e as NIOConnectionError:
+            if let first = e.connectionErrors.first { return "cannot connect to \(address.hostHeader): \(first.error)" }
+            if let dns = e.dnsAAAAError ?? e.dnsAError { return "cannot resolve \(address.host): \(dns)" }
+            return "cannot connect to \(address.hostHeader)"
+        case is ChannelError where "\(error)".contains("connectTimeout"):
+            return "cannot connect to \(address.hostHeader): timed out"
+        default:
+            return "cannot connect to \(address.hostHeader): \(error)"
+        }
+    }
+}
+
+/// Who has said what about the connection: one `open` at most, one `closed`, whoever sees the end first.
+final class ConnectionState: Sendable {
+    private let onEvent: @Sendable (WebSocketClient.Event) -> Void
+    private let flags = NIOLockedValueBox((opened: false, closed: false, bySelf: false))
+
+    init(onEvent: @escaping @Sendable (WebSocketClient.Event) -> Void) { self.onEvent = onEvent }
+
+    var isClosed: Bool { flags.withLockedValue { $0.closed } }
+
+    func open(setUp: Duration) {
+        let first = flags.withLockedValue { f -> Bool in
+            guard !f.opened, !f.closed else { return false }
+            f.opened = true
+            return true
+        }
+        if first { onEvent(.open(setUp: setUp)) }
+    }
+
+    func text(_ s: String) {
+        guard !isClosed else { return }
+        onEvent(.text(s))
+    }
+
+    /// Marks a close this side asked for; false if the connection had already ended.
+    func closeBySelf() -> Bool {
+        flags.withLockedValue { f in
+            guard !f.closed, !f.bySelf else { return false }
+            f.bySelf = true
+            return true
+        }
+    }
+
+    func close(reason: String) {
+        let (first, bySelf) = flags.withLockedValue { f -> (Bool, Bool) in
+            guard !f.closed else { return (false, f.bySelf) }
+            f.closed = true
+            return (true, f.bySelf)
+        }
+        if first { onEvent(.closed(reason: bySelf ? nil : reason)) }
+    }
+}
+
+/// Sends the upgrade request once the connection is up; reports a refused upgrade.
+private final class UpgradeRequester: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let request: HTTPRequestHead
+    let state: ConnectionState
+
+    init(request: HTTPRequestHead, state: ConnectionState) {
+        self.request = request
+        self.state = state
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(request)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A response that reaches this handler is one the upgrade did not take.
+        if case .head(let head) = unwrapInboundIn(data) {
+            state.close(reason: "the WebSocket handshake was refused: HTTP \(head.status.code) \(head.status.reasonPhrase)")
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let reason: String
+        switch error {
+        case let e as NIOHTTPClientUpgradeError: reason = "the WebSocket handshake failed: \(e)"
+        case let e as NIOSSLError: reason = "the TLS handshake failed: \(e)"
+        case let e as BoringSSLError: reason = "the TLS handshake failed: \(e)"
+        default: reason = "the WebSocket handshake failed: \(error)"
+        }
+        state.close(reason: reason)
+        context.close(promise: nil)
+    }
+}
+
+/// After the upgrade: reassembles text messages, answers pings, reports the far end's close.
+private final class FrameReader: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let state: ConnectionState
+    /// Event-loop confined: a message split over continuation frames.
+    private var partial: ByteBuffer?
+
+    init(state: ConnectionState) { self.state = state }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            if frame.fin { deliver(frame.unmaskedData) } else { partial = frame.unmaskedData }
+        case .continuation:
+            guard var p = partial else { return fail(context, "a continuation frame with no message begun") }
+            var piece = frame.unmaskedData
+            p.writeBuffer(&piece)
+            partial = frame.fin ? nil : p
+            if frame.fin { deliver(p) }
+        case .binary:
+            fail(context, "the agent sent a binary message where the protocol has JSON text")
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readWebSocketErrorCode().map { "\(Self.number($0))" } ?? "none"
+            let why = data.readableBytes > 0 ? ", \(data.readString(length: min(200, data.readableBytes)) ?? "")" : ""
+            state.close(reason: "the agent closed the connection (code \(code)\(why))")
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    private func deliver(_ buffer: ByteBuffer) {
+        state.text(String(buffer: buffer))
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ reason: String) {
+        state.close(reason: reason)
+        context.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(context, "the connection failed: \(error)")
+    }
+
+    static func number(_ code: WebSocketErrorCode) -> Int {
+        switch code {
+        case .normalClosure: 1000
+        case .goingAway: 1001
+        case .protocolError: 1002
+        case .unacceptableData: 1003
+        case .dataInconsistentWithMessage: 1007
+        case .policyViolation: 1008
+        case .messageTooLarge: 1009
+        case .missingExtension: 1010
+        case .unexpectedServerError: 1011
+        case .unknown(let n): Int(n)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// A WebSocket server on swift-nio, for agents the project runs itself (tests, the load benchmark):
+/// each connection is a `WebSocketPeer`, confined to its channel's event loop.
+public final class WebSocketServer: Sendable {
+    public let port: Int
+    private let channel: Channel
+
+    /// Listens on `host:port` (0: any free port). `accept` runs on the new peer's event loop, once
+    /// the upgrade is done, for requests whose path `allows`; others get HTTP 404.
+    public init(host: String = "127.0.0.1", port: Int = 0, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                allows: @escaping @Sendable (String) -> Bool = { _ in true },
+                accept: @escaping @Sendable (WebSocketPeer) -> Void) throws {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 24, automaticErrorHandling: true,
+            shouldUpgrade: { ch, head in ch.eventLoop.makeSucceededFuture(allows(head.uri) ? HTTPHeaders() : nil) },
+            upgradePipelineHandler: { ch, head in
+                let peer = WebSocketPeer(channel: ch, path: head.uri)
+                return ch.pipeline.addHandler(PeerReader(peer: peer)).map { accept(peer) }
+            })
+        channel = try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 4096)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { ch in
+                let refusal = NotFound()
+                return ch.pipeline.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { ctx in
+                    ctx.pipeline.removeHandler(refusal, promise: nil)
+                })).flatMap { ch.pipeline.addHandler(refusal) }
+            }
+            .bind(host: host, port: port).wait()
+        self.port = channel.localAddress?.port ?? port
+    }
+
+    public func stop() {
+        try? channel.close().wait()
+    }
+}
+
+/// One caller's connection, as an agent sees it. Use it on `eventLoop` only.
+public final class WebSocketPeer: @unchecked Sendable {
+    public let path: String
+    public var eventLoop: EventLoop { channel.eventLoop }
+    public var onText: ((String) -> Void)?
+    public var onClose: (() -> Void)?
+    let channel: Channel
+
+    init(channel: Channel, path: String) {
+        self.channel = channel
+        self.path = path
+    }
+
+    public func send(_ text: String) {
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
+    }
+
+    /// Closes with a close frame carrying `code`.
+    public func close(code: WebSocketErrorCode = .normalClosure) {
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        let ch = channel
+        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in ch.close(promise: nil) }
+    }
+
+    /// Drops the connection without a close frame, as a crashed agent does.
+    public func drop() { channel.close(promise: nil) }
+}
+
+private final class PeerReader: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    let peer: WebSocketPeer
+    private var partial: ByteBuffer?
+
+    init(peer: WebSocketPeer) { self.peer = peer }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            if frame.fin { peer.onText?(String(buffer: frame.unmaskedData)) } else { partial = frame.unmaskedData }
+        case .continuation:
+            guard var p = partial else { return }
+            var piece = frame.unmaskedData
+            p.writeBuffer(&piece)
+            partial = frame.fin ? nil : p
+            if frame.fin { peer.onText?(String(buffer: p)) }
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            peer.close()
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        peer.onClose?()
+        peer.onClose = nil
+        peer.onText = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
+
+/// Answers a request that asked for no upgrade, or one the server refused, with 404.
+private final class NotFound: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        let head = HTTPResponseHead(version: .http1_1, status: .notFound, headers: ["Content-Length": "0", "Connection": "close"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        let ch = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in ch.close(promise: nil) }
+    }
+}

@@ -1,0 +1,89 @@
+import EarshotCore
+import EarshotStages
+import EarshotWire
+import Foundation
+import Testing
+
+/// The agent connectors against a real WebSocket agent on loopback (`LocalAgent`), in real time.
+///
+/// The agent answers by an energy rule: `endSilence` (300 ms) of quiet after speech, then
+/// `replyDelay` (200 ms), then a tone. So a caller-side voice-to-voice can never be under 500 ms,
+/// and over it by the framing only: the 20 ms message holding the end of speech (it also holds
+/// the resampler's few samples of tail, so up to two messages), plus the machine's scheduling.
+@Suite(.serialized) struct AgentConnectorTests {
+    static let floor = 500.0
+    /// Two 20 ms messages of framing and 40 ms for a loaded machine's scheduling.
+    static let ceiling = 580.0
+
+    static func run(_ wire: LocalAgent.Wire, _ behaviour: LocalAgent.Behaviour = .answer, scenario: Scenario? = nil,
+                    extra: String = "", agentURL: ((LocalAgent) -> String)? = nil,
+                    configure: (inout LocalAgent.Configuration) -> Void = { _ in }) throws -> [TurnResult] {
+        var c = LocalAgent.Configuration(wire: wire, behaviour: behaviour)
+        configure(&c)
+        let agent = try LocalAgent(c)
+        defer { agent.stop() }
+        let stage = wire == .twilio ? "agent-twilio" : "agent-openai-realtime"
+        let url = agentURL?(agent) ?? agent.url
+        let pipeline = try EngineTestSupport.pipeline("agent", "  - stage: \(stage)\n    url: \(url)\n    hang_up_after_ms: 500\n\(extra)")
+        let s = scenario ?? EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
+        return try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run().turns.sorted { $0.turn < $1.turn }
+    }
+
+    @Test(arguments: LocalAgent.Wire.allCases)
+    func aCallerHearsTheAgentsReplyAfterItsEndpointAndDelay(wire: LocalAgent.Wire) throws {
+        let turns = try Self.run(wire)
+        let turn = try #require(turns.first)
+        #expect(turn.outcome == .responded, "\(turn.failure.map { "\($0)" } ?? "")")
+        let ms = try #require(turn.voiceToVoice).milliseconds
+        #expect(ms >= Self.floor && ms <= Self.ceiling, "voice-to-voice \(ms) ms")
+        #expect(turn.marks[.uplink] != nil)
+    }
+
+    @Test(arguments: LocalAgent.Wire.allCases)
+    func anAgentThatClosesMidTurnFailsTheTurnAndTheNextTurnDialsAgain(wire: LocalAgent.Wire) throws {
+        let scenario = EngineTestSupport.voiced(totalMs: 4_000, turns: [[300..<1_000], [2_000..<2_700]])
+        let turns = try Self.run(wire, .closeMidTurn, scenario: scenario)
+        #expect(turns.map(\.outcome) == [.failed, .failed])
+        for t in turns { #expect(t.failure?.reason.contains("the agent closed the connection (code 1011") == true, "\(String(describing: t.failure))") }
+    }
+
+    @Test func aMalformedMessageFailsItsTurn() throws {
+        let turns = try Self.run(.twilio, .malformed)
+        #expect(turns.first?.outcome == .failed)
+        #expect(turns.first?.failure?.reason.hasPrefix("malformed message from the agent") == true, "\(String(describing: turns.first?.failure))")
+    }
+
+    @Test func anAgentThatSaysNothingFailsTheTurnAtTheSilenceTimeout() throws {
+        let turns = try Self.run(.twilio, .silent, extra: "    silence_timeout_ms: 1000\n")
+        #expect(turns.first?.outcome == .failed)
+        #expect(turns.first?.failure?.reason == "the agent sent nothing for 1000 ms")
+    }
+
+    @Test func aRefusedConnectionFailsTheTurn() throws {
+        // A port that was just free: nothing listens on it.
+        let turns = try Self.run(.twilio, agentURL: { agent in
+            let port = agent.port
+            agent.stop()
+            return "ws://127.0.0.1:\(port)/twilio"
+        })
+        #expect(turns.first?.outcome == .failed)
+        #expect(turns.first?.failure?.reason.hasPrefix("cannot connect to 127.0.0.1:") == true, "\(String(describing: turns.first?.failure))")
+    }
+
+    @Test func aRefusedHandshakeFailsTheTurn() throws {
+        let turns = try Self.run(.twilio, agentURL: { "ws://127.0.0.1:\($0.port)/no-such-path" })
+        #expect(turns.first?.outcome == .failed)
+        #expect(turns.first?.failure?.reason.contains("HTTP 404") == true, "\(String(describing: turns.first?.failure))")
+    }
+
+    @Test func twilioClearStopsPlayoutAtBargeIn() throws {
+        // The reply (3 s of tone) starts about 500 ms after 1300; the user barges in at 2200.
+        var s = EngineTestSupport.voiced(totalMs: 5_000, turns: [[300..<1_300], [2_200..<2_800]])
+        s.turns[1].kind = .bargeIn
+        let turns = try Self.run(.twilio, scenario: s, configure: { $0.replyLength = .seconds(3) })
+        #expect(turns.first?.outcome == .interrupted, "\(turns.map(\.outcome))")
+        let stop = try #require(turns.count > 1 ? turns[1].stopLatency : nil).milliseconds
+        // The agent hears 20 ms messages: speech is noticed in the first one after the onset.
+        #expect(stop >= 0 && stop <= 80, "stop latency \(stop) ms")
+    }
+}
