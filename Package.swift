@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "earshot-bench",
             dependencies: [
-                "EarshotCore", "EarshotAudio", "EarshotStages", "EarshotReport", "COpus",
+                "EarshotCore", "EarshotAudio", "EarshotStages", "EarshotReport", "EarshotWire", "COpus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

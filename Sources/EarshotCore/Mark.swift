@@ -19,12 +19,15 @@ public struct Mark: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let ttsFirstAudio = Mark("tts_first_audio")
     /// A full-duplex model emitted its first reply audio for the turn.
     public static let modelFirstAudio = Mark("model_first_audio")
+    /// A whole agent behind a socket sent its first reply audio for the turn, as the caller got it:
+    /// what came before it is the agent's own time and the wire's, what comes after is playout.
+    public static let agentFirstAudio = Mark("agent_first_audio")
     /// The turn's first audible frame left the downlink (codec, network and jitter buffer behind it).
     public static let downlink = Mark("downlink")
 
     /// The marks of the built-in designs, in the order a cascade reaches them; report columns follow it.
     public static let known: [Mark] = [.uplink, .endpoint, .sttFinal, .llmFirstToken, .llmFirstSentence, .ttsFirstAudio,
-                                       .modelFirstAudio, .downlink]
+                                       .modelFirstAudio, .agentFirstAudio, .downlink]
 
     public var description: String { name }
     public static func < (a: Mark, b: Mark) -> Bool { a.name < b.name }

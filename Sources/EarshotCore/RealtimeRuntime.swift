@@ -54,7 +54,7 @@ public final class RealtimeRuntime {
         let pacer = Pacer(start: start, slotCount: slotCount, staleLimit: configuration.staleFrameLimit)
         for (i, session) in sessions.enumerated() {
             // Spread sessions over the slots so each millisecond carries 1/slotCount of the frames.
-            let t0 = start + Int64(i % slotCount) * 1_000_000
+            let t0 = start + Int64(i % slotCount) * 1_000_000 + configuration.arrival(ofSession: session.ledger.pointee.session).nanoseconds
             session.startClock(at: t0)
             let source = Pacer.Source(session: session, frameNanos: frameNanos,
                                       count: session.ledger.pointee.timeline.frames.count, t0: t0)
@@ -62,7 +62,8 @@ public final class RealtimeRuntime {
         }
         pacer.resume()
 
-        let limit = start + Int64(slotCount) * 1_000_000 + horizon + configuration.drainTimeout.nanoseconds
+        let lastArrival = sessions.last.map { configuration.arrival(ofSession: $0.ledger.pointee.session).nanoseconds } ?? 0
+        let limit = start + Int64(slotCount) * 1_000_000 + lastArrival + horizon + configuration.drainTimeout.nanoseconds
         // Woken every 50 ms to look for a stop; the wait itself costs nothing.
         var stoppedAt: Int64?
         while control.done.wait(timeout: MonotonicClock.deadline(min(limit, MonotonicClock.now() + 50_000_000))) == .timedOut {

@@ -23,6 +23,13 @@ public struct RunConfiguration: Sendable {
     public var staleFrameLimit: Duration = .milliseconds(60)
     /// Real time: how far ahead of the first frame sessions are scheduled, to let set-up finish.
     public var startLead: Duration = .milliseconds(50)
+    /// Real time: how far apart sessions start, in session order (a ramp of callers: `--ramp`).
+    /// Zero starts them all in the first frame. Virtual time has no load to ramp and ignores it.
+    public var arrivalInterval: Duration = .zero
+    /// Real time: when session `index` starts, after the run's first.
+    public func arrival(ofSession index: Int) -> Duration {
+        .nanoseconds(Int64(index - firstSession) * arrivalInterval.nanoseconds)
+    }
     /// Real time: record hop and source→sink histograms (a clock read and a bucket increment per hop).
     public var recordsHarnessStats = true
 

@@ -14,7 +14,7 @@ struct CSVTable {
     let file: String
     let header: [String]
     let records: [(line: Int, fields: [String])]
-    private let index: [String: Int]
+    let index: [String: Int]
 
     /// Parses `bytes` (UTF-8) and checks the header against `columns`: every one present, no other.
     init(file: String, bytes: [UInt8], columns: [String]) throws {
@@ -50,7 +50,6 @@ struct CSVTable {
 
     var rows: [Record] { records.map { Record(table: self, line: $0.line, fields: $0.fields) } }
 
-    func column(_ name: String) -> Int { index[name]! }
 
     /// Works on bytes: every byte the grammar cares about is ASCII, and a UTF-8 sequence never
     /// contains an ASCII byte, so fields can be cut from the bytes and decoded afterwards.
@@ -127,7 +126,8 @@ extension CSVTable.Record {
         InputError(file: table.file, line: line, "\(column): expected \(expected), got \"\(text)\"")
     }
 
-    func string(_ column: String) -> String { fields[table.column(column)] }
+    /// A column the table's schema version did not have reads as empty.
+    func string(_ column: String) -> String { table.index[column].map { fields[$0] } ?? "" }
 
     func nonEmpty(_ column: String) throws -> String {
         let s = string(column)

@@ -14,8 +14,10 @@ public enum ReportReader {
         guard isDirectory.boolValue else {
             throw InputError(file: directory.relativePath, "not a folder: expected an earshot output folder (turns.csv, stages.csv, run.json)")
         }
-        let info = try readInfo(directory.appendingPathComponent(ReportSchema.runFile))
-        let turns = try table(directory.appendingPathComponent(ReportSchema.turnsFile), ReportSchema.turnColumns)
+        let runFile = directory.appendingPathComponent(ReportSchema.runFile)
+        let info = try readInfo(runFile)
+        let written = (try? JSONDecoder().decode(WrittenVersion.self, from: contents(of: runFile)).schema_version) ?? ReportSchema.version
+        let turns = try table(directory.appendingPathComponent(ReportSchema.turnsFile), ReportSchema.turnColumns(version: written))
             .rows.map(TurnRow.init(record:))
         let stages = try table(directory.appendingPathComponent(ReportSchema.stagesFile), ReportSchema.stageColumns)
             .rows.map(StageRow.init(record:))
@@ -43,12 +45,14 @@ public enum ReportReader {
         try info(from: try contents(of: file), name: file.relativePath)
     }
 
+    /// The schema a `run.json` was written in.
+    struct WrittenVersion: Decodable {
+        var schema_version: Int?
+    }
+
     /// A `run.json`'s bytes; `name` names it in errors.
     static func info(from data: Data, name: String) throws -> RunInfo {
-        struct Version: Decodable {
-            var schema_version: Int?
-        }
-        guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
+        guard let version = try? JSONDecoder().decode(WrittenVersion.self, from: data) else {
             switch try? JSONSerialization.jsonObject(with: data) {
             case nil: throw InputError(file: name, "not valid JSON")
             case is [String: Any]: throw InputError(file: name, "schema_version must be a whole number")

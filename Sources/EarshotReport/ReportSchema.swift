@@ -6,11 +6,11 @@ import EarshotCore
 /// readers refuse a folder whose `run.json` names another version or whose CSV has a column they
 /// do not know.
 public enum ReportSchema {
-    public static let version = 2
+    public static let version = 3
 
     /// Versions a reader takes. Version 1 is not among them: it counted talked-over turns as
     /// answers and lacked columns, so its figures mean something else; run it again.
-    public static let readable: ClosedRange<Int> = version...version
+    public static let readable: ClosedRange<Int> = 2...version
 
     /// The versions this earshot reads, for a refusal.
     static var readableText: String {
@@ -36,6 +36,12 @@ public enum ReportSchema {
         + segments.map { "\($0)_ms" }
         + ["stop_latency_ms", "budget_ms", "within_budget", "failure",
            "heard", "words", "word_errors", "word_error_rate", "answered_unheard"]
+
+    /// The turn columns a folder of `version` has: version 2 had no `agent_first_audio_ms`, which
+    /// reads back as an absent mark.
+    public static func turnColumns(version: Int) -> [String] {
+        version >= 3 ? turnColumns : turnColumns.filter { $0 != "agent_first_audio_ms" }
+    }
 
     public static let stageColumns: [String] =
         [versionColumn, "run_id", "design", "scenario", "session", "turn", "stage",

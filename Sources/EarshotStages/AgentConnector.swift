@@ -179,6 +179,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             guard !pcm.isEmpty else { return }
             turnSettled = true
             let chunk = AudioChunk(pcm16: pcm, sampleRate: wire.sampleRate)
+            if chunk.levelDBFS >= Level.defaultSilenceThresholdDBFS { context.mark(.agentFirstAudio, turn: turn) }
             playheadEnd = max(context.now, playheadEnd) + chunk.duration
             context.emit(.audio(chunk), turn: turn)
         case .clear:

@@ -9,5 +9,5 @@ struct EarshotBench: ParsableCommand {
             Each figure is measured on this run and printed beside its target; a CSV copy goes \
             under Reports/bench/. Benchmarks print numbers; they never fail a build.
             """,
-        subcommands: [Harness.self, Realtime.self, Soak.self, Opus.self, Plugin.self])
+        subcommands: [Harness.self, Realtime.self, Soak.self, Opus.self, Plugin.self, Callers.self, Agent.self])
 }

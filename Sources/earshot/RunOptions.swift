@@ -21,6 +21,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Sessions per scenario.")
     var sessions = 1
 
+    @Option(help: ArgumentHelp(
+        "Real time: callers per second joining the run, one session after another (at most 1000), instead of all at once. "
+            + "The run then reports latency by concurrent callers (load.csv) and where p95 crosses the budget."))
+    var ramp: Double?
+
     @Option(help: "Seed for every modelled delay, jitter and loss; same seed, same CSVs (virtual mode).")
     var seed: UInt64 = 1
 
@@ -57,6 +62,10 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         guard sessions > 0 else { throw ValidationError("--sessions must be at least 1, got \(sessions)") }
         _ = try Self.budget(milliseconds: budgetMs)
+        if let ramp {
+            guard ramp > 0, ramp <= 1000 else { throw ValidationError("--ramp must be > 0 and at most 1000 callers per second, got \(ramp)") }
+            guard mode == .realtime else { throw ValidationError("--ramp is a load on a real agent or engine: it needs --mode realtime") }
+        }
         _ = try shardSpec()
         if let runId, let problem = RunInfo.problem(withRunID: runId) { throw ValidationError("--run-id \(problem), got \(runId.debugDescription)") }
     }
@@ -70,6 +79,9 @@ struct RunOptions: ParsableArguments {
         }
         return (i - 1, n)
     }
+
+    /// `--ramp` as the time between one session's start and the next's, in whole milliseconds (the pacer's slots).
+    var arrivalInterval: Duration { ramp.map { .milliseconds(max(1, (1000 / $0).rounded())) } ?? .zero }
 
     var budget: Duration { (try? Self.budget(milliseconds: budgetMs)) ?? Gate.defaultBudget }
 

@@ -44,6 +44,7 @@ struct Runner {
         var configuration = RunConfiguration()
         configuration.seed = options.seed
         configuration.sessionsPerScenario = options.sessions
+        configuration.arrivalInterval = options.arrivalInterval
         if let (i, n) = try options.shardSpec() {
             configuration = configuration.shard(i, of: n, scenarioCount: scenarios.count)
         }
@@ -60,6 +61,7 @@ struct Runner {
         let interruption = Interruption()
         defer { interruption.end() }
         var results: [RunResult] = []
+        var loads: [[LoadLevel]] = []
         for file in files where !interruption.stop.isRequested {
             if options.mode == .realtime {
                 let seconds = scenarios.map(\.audio.duration.milliseconds).max()! / 1000
@@ -82,6 +84,10 @@ struct Runner {
                 case .realtime:
                     result = try RealtimeRuntime(pipeline: file.pipeline, scenarios: scenarios, configuration: configuration,
                                                  stop: interruption.stop).run()
+                    loads.append(LoadLevel.levels(design: design, turns: result.turns) { session in
+                        let start = configuration.arrival(ofSession: session)
+                        return start..<(start + scenarios[session % scenarios.count].audio.duration)
+                    })
                     keep(SessionResults(turns: result.turns, stages: result.stages))
                     result.turns = []
                     result.stages = []
@@ -110,7 +116,13 @@ struct Runner {
         info.pipelines = Dictionary(uniqueKeysWithValues: files.map { ($0.pipeline.name, $0.digest) })
         let report = RunReport(info: info, spool: spool, runs: results)
         try write(report, to: out)
+        if options.mode == .realtime {
+            try Data(LoadLevel.csv(loads.flatMap { $0 }, runID: runID, budget: options.budget)).write(to: out.appendingPathComponent("load.csv"))
+        }
         if !options.quiet { try TerminalReportWriter().write(report) } else { print(TerminalReportWriter.verdict(report)) }
+        if !options.quiet && options.ramp != nil {
+            for levels in loads where !levels.isEmpty { print(LoadLevel.summary(levels, budget: options.budget)) }
+        }
         if let signal = interruption.signal {
             FileHandle.standardError.write(Data("earshot: interrupted by \(interruption.name): wrote the \(report.tally.turnCount) turns that had finished to \(out.relativePath)/\n".utf8))
             throw ExitCode(128 + signal)

@@ -42,6 +42,29 @@ import Testing
         #expect(e.message.hasPrefix("missing"))
     }
 
+    static let readable = "versions \(ReportSchema.readable.lowerBound) to \(ReportSchema.readable.upperBound)"
+
+    /// Version 2 lacked `agent_first_audio_ms` and nothing else: its folders still read, that mark absent.
+    @Test func readsAVersionTwoFolder() throws {
+        let dir = try Self.folder()
+        defer { Fixtures.cleanUp(dir) }
+        try Self.replace("run.json", in: dir) { $0.replacingOccurrences(of: "\"schema_version\" : \(ReportSchema.version)", with: "\"schema_version\" : 2") }
+        let drop = try #require(ReportSchema.turnColumns.firstIndex(of: "agent_first_audio_ms"))
+        try Self.replace("turns.csv", in: dir) { text in
+            text.components(separatedBy: "\r\n").map { line in
+                guard !line.isEmpty else { return line }
+                var fields = line.components(separatedBy: ",")
+                fields.remove(at: drop)
+                if fields[0] == String(ReportSchema.version) { fields[0] = "2" }
+                return fields.joined(separator: ",")
+            }.joined(separator: "\r\n")
+        }
+        let report = try ReportReader.read(dir)
+        #expect(!report.turns.isEmpty)
+        #expect(report.turns.allSatisfy { $0.segments["agent_first_audio"] == nil })
+        #expect(report.info.schemaVersion == ReportSchema.version)
+    }
+
     @Test func wrongSchemaVersion() throws {
         let dir = try Self.folder()
         defer { Fixtures.cleanUp(dir) }
@@ -50,7 +73,7 @@ import Testing
             try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : \(now)", with: "\"schema_version\" : \(other)") }
         }
         #expect(e.file?.hasSuffix("run.json") == true)
-        #expect(e.message == "schema_version \(other) is not supported: this earshot reads version \(now)")
+        #expect(e.message == "schema_version \(other) is not supported: this earshot reads \(Self.readable)")
     }
 
     @Test func rowOfAnotherSchemaVersion() throws {
@@ -64,7 +87,7 @@ import Testing
             }
         }
         #expect(e.file?.hasSuffix("turns.csv") == true && e.line == 3)
-        #expect(e.message == "schema_version \"9\" is not supported: this earshot reads version \(ReportSchema.version)")
+        #expect(e.message == "schema_version \"9\" is not supported: this earshot reads \(Self.readable)")
     }
 
     /// A folder of schema 1 counted talked-over turns as answers: it is refused, not re-read under other rules.
@@ -74,7 +97,7 @@ import Testing
         let e = try Self.error(reading: dir) {
             try Self.replace("run.json", in: $0) { $0.replacingOccurrences(of: "\"schema_version\" : \(ReportSchema.version)", with: "\"schema_version\" : 1") }
         }
-        #expect(e.message == "schema_version 1 is not supported: this earshot reads version \(ReportSchema.version)")
+        #expect(e.message == "schema_version 1 is not supported: this earshot reads \(Self.readable)")
     }
 
     @Test func unknownColumn() throws {

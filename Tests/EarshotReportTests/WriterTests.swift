@@ -138,6 +138,6 @@ import FoundationXML
         let lines = gates.split(separator: "\r\n")
         #expect(lines.count == 1 + 3)
         #expect(lines[0] == ReportSchema.gateColumns.joined(separator: ","))
-        #expect(lines[2] == "2,test-run,duplex,voice_to_voice_ms,budget,p90,201.000,300.000,,,-99.000,true")
+        #expect(lines[2] == "\(ReportSchema.version),test-run,duplex,voice_to_voice_ms,budget,p90,201.000,300.000,,,-99.000,true")
     }
 }

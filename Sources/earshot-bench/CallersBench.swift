@@ -1,0 +1,156 @@
+import ArgumentParser
+import EarshotCore
+import EarshotStages
+import Foundation
+
+extension EarshotBench {
+    struct Callers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Many callers at once against a loopback echo agent: can one process hold them on time?",
+            discussion: """
+                Starts this program's own echo agent (earshot-bench agent --behaviour echo) as a second \
+                process, then runs --callers sessions of agent-twilio against it in real time, each on its \
+                own WebSocket, all on swift-nio's event loops, joining at --ramp per second. The same \
+                sessions through a pass-through stage, with no socket, are the reference, run first. \
+                Prints the pacer's lateness (the harness's own stall, never the agent's), frames dropped, \
+                connections that failed, set-up times, the round trip through the agent, and the CPU \
+                time each process used.
+                Example:
+                  earshot-bench callers --callers 1000 --ramp 250 --seconds 20
+                """)
+
+        @Option(help: "Concurrent callers.")
+        var callers = 1_000
+
+        @Option(help: "Callers joining per second.")
+        var ramp: Double = 250
+
+        @Option(help: "Length of each call, s: a voiced second every three.")
+        var seconds = 20
+
+        @Option(help: "Where to write the figures as CSV.")
+        var csv = "Reports/bench/callers.csv"
+
+        func validate() throws {
+            guard callers > 0 else { throw ValidationError("--callers must be > 0, got \(callers)") }
+            guard ramp > 0 && ramp <= 1000 else { throw ValidationError("--ramp must be in (0, 1000], got \(ramp)") }
+            guard seconds >= 3 else { throw ValidationError("--seconds must be at least 3, got \(seconds)") }
+        }
+
+        func run() throws {
+            let scenario = Self.call(seconds: seconds)
+            var config = RunConfiguration()
+            config.sessionsPerScenario = callers
+            config.arrivalInterval = .milliseconds(max(1, (1000 / ramp).rounded()))
+            var table = BenchTable(title: "callers")
+
+            progress("callers: reference, \(callers) sessions through pass-through")
+            let reference = try RealtimeRuntime(pipeline: try PipelineFile.parse("name: reference\nstages:\n  - stage: pass-through\n",
+                                                                                file: "reference").pipeline,
+                                                scenarios: [scenario], configuration: config).run()
+
+            let agent = try EchoAgentProcess()
+            defer { agent.stop() }
+            let pipeline = try PipelineFile.parse("""
+                name: echo-agent
+                stages:
+                  - stage: agent-twilio
+                    url: \(agent.url)
+                    hang_up_after_ms: 500
+                """, file: "echo-agent").pipeline
+            progress("callers: \(callers) callers against the echo agent, \(ramp) joining per second")
+            let agentCPU0 = agent.cpuSeconds(), ownCPU0 = Self.ownCPUSeconds()
+            let run = try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario], configuration: config).run()
+            let agentCPU = agent.cpuSeconds() - agentCPU0, ownCPU = Self.ownCPUSeconds() - ownCPU0
+            let wall = run.harness.wall.milliseconds / 1000
+
+            let failed = run.turns.filter { $0.outcome == .failed }
+            let p = { (h: HarnessStats, q: Double) in Double(h.pacerLateness.valueAtPercentile(q)) / 1e6 }
+            table.add("callers", Double(callers), unit: .count, target: ">= 1000")
+            table.add("pacer_lateness_p99", p(run.harness, 99), unit: .milliseconds, target: "< 2")
+            table.add("pacer_lateness_max", Double(run.harness.pacerLateness.max) / 1e6, unit: .milliseconds, target: "reference (worst single frame)")
+            table.add("reference_pacer_lateness_p99", p(reference.harness, 99), unit: .milliseconds, target: "reference (pass-through, no socket)")
+            table.add("pacer_lateness_p99_ratio", p(run.harness, 99) / max(0.001, p(reference.harness, 99)), unit: .ratio,
+                      target: "reference (agent calls / pass-through)")
+            table.add("frames_dropped", Double(run.harness.framesDropped), unit: .count, target: "== 0")
+            table.add("frames_sent", Double(run.harness.framesSent), unit: .count, target: "reference")
+            table.add("failed_turns", Double(failed.count), unit: .count, target: "== 0")
+            table.add("connections", Double(run.connections.count), unit: .count, target: ">= \(callers)")
+            table.add("connect_p50", run.connections.percentile(50)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
+            table.add("connect_p99", run.connections.percentile(99)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
+            table.add("echo_round_trip_p50", Double(run.harness.sourceToSink.valueAtPercentile(50)) / 1e6, unit: .milliseconds,
+                      target: "reference (source frame to its echo at playout: μ-law, socket, agent, back)")
+            table.add("echo_round_trip_p99", Double(run.harness.sourceToSink.valueAtPercentile(99)) / 1e6, unit: .milliseconds, target: "reference")
+            table.add("harness_cpu", ownCPU / wall * 100, unit: .percent, target: "reference (of one core, over the run's wall time)")
+            table.add("agent_cpu", agentCPU / wall * 100, unit: .percent, target: "reference (the echo agent process, of one core)")
+            table.add("wall", wall, unit: .count, target: "reference (seconds)")
+            if let first = failed.first?.failure { FileHandle.standardError.write(Data("callers: first failure: \(first)\n".utf8)) }
+            try table.finish(csv: csv)
+        }
+
+        /// A call of `seconds`: a voiced second (−15 dBFS harmonic voice) every three.
+        static func call(seconds: Int) -> Scenario {
+            let rate = 16_000
+            var samples = [Float](repeating: 0, count: seconds * rate)
+            var turns: [ScenarioTurn] = []
+            for (n, at) in stride(from: 1, to: seconds - 1, by: 3).enumerated() {
+                for i in (at * rate)..<((at + 1) * rate) {
+                    let t = Float(i) / Float(rate)
+                    samples[i] = 0.2 * (sin(2 * .pi * 150 * t) + 0.6 * sin(2 * .pi * 300 * t) + 0.4 * sin(2 * .pi * 450 * t))
+                }
+                turns.append(ScenarioTurn(id: n + 1, kind: .turn, audioFile: "synthetic", offset: .seconds(at),
+                                          speechStart: .seconds(at), speechEnd: .seconds(at + 1), reply: "Echo."))
+            }
+            return Scenario(name: "call", audio: AudioChunk(samples: samples, sampleRate: rate), turns: turns)
+        }
+
+        static func ownCPUSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+    }
+}
+
+/// This program's own echo agent, in a process of its own so its CPU is its own.
+final class EchoAgentProcess {
+    let process = Process()
+    let url: String
+
+    init() throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = Bundle.main.executableURL
+        }
+        process.arguments = ["agent", "--wire", "twilio", "--behaviour", "echo"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw ValidationError("the echo agent exited before it was ready") }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let ready = text.split(separator: "\n").first, ready.hasPrefix("READY ") else {
+            throw ValidationError("the echo agent said \(text.debugDescription), not READY")
+        }
+        url = String(ready.dropFirst(6))
+    }
+
+    /// User and system CPU time so far, from /proc.
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14 and stime 15 (proc(5)), so indices 11 and 12 here.
+        guard fields.count > 12, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
+        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
