@@ -174,7 +174,22 @@ async def call(url, files, gap_s, lead_s, verbose):
             "clears": len(clears),
         })
     events = sorted({e for _, e, _, _ in received})
-    return results, events
+    return results, events, call_sid
+
+
+def attach_bot_log(results, log_path, call_sid):
+    """Pairs each file with the bot's latency-log line for the turn it answered, by time."""
+    lines = [json.loads(l) for l in pathlib.Path(log_path).read_text().splitlines() if l.strip()]
+    lines = [l for l in lines if l.get("call_sid") == call_sid]
+    for i, r in enumerate(results):
+        until = results[i + 1]["speech_end_wall"] if i + 1 < len(results) else float("inf")
+        turn = next((l for l in lines if r["speech_end_wall"] <= l["bot_started_speaking_at"] < until),
+                    None)
+        if turn:
+            # Where the bot's VAD put the end of speech, against where it is: the part of the
+            # caller's figure that Pipecat's own figure cannot see.
+            r["pipecat_latency_s"] = turn["user_bot_latency_s"]
+            r["vad_end_error_s"] = round(turn["speech_ended_at"] - r["speech_end_wall"], 3)
 
 
 def main():
@@ -185,9 +200,13 @@ def main():
     ap.add_argument("--lead-s", type=float, default=0.5, help="silence before the first file")
     ap.add_argument("--json", action="store_true", help="one JSON line per file instead")
     ap.add_argument("--verbose", action="store_true", help="show non-media events on stderr")
+    ap.add_argument("--latency-log", help="the bot's --latency-log, to set its figures alongside")
     args = ap.parse_args()
 
-    results, events = asyncio.run(call(args.url, args.wav, args.gap_s, args.lead_s, args.verbose))
+    results, events, call_sid = asyncio.run(
+        call(args.url, args.wav, args.gap_s, args.lead_s, args.verbose))
+    if args.latency_log:
+        attach_bot_log(results, args.latency_log, call_sid)
     for r in results:
         if args.json:
             print(json.dumps(r))
@@ -197,6 +216,9 @@ def main():
               f"({r['source']}); first media {fmt(r['first_media_s'])}, first audible "
               f"{fmt(r['first_audible_s'])}; {r['media_frames']} frames, {r['reply_audio_s']:.2f} s of audio "
               f"in {r['reply_arrival_s'] or 0:.2f} s, {r['clears']} clear")
+        if "pipecat_latency_s" in r:
+            print(f"{'':28} Pipecat's figure {fmt(r['pipecat_latency_s'])}, its VAD put the end of "
+                  f"speech {r['vad_end_error_s'] * 1000:+.0f} ms off")
     if not args.json:
         print(f"events received: {', '.join(events) or 'none'}")
     sys.exit(0 if all(r["first_media_s"] is not None for r in results) else 1)
