@@ -15,8 +15,11 @@ import NIOSSL
 /// `hangUpAfter` after the source's audio ends. A call that drops is dialled again when the user's
 /// next turn begins.
 ///
-/// What the agent sends back is the reply to the latest turn the user has begun: the agent's audio
-/// carries no turn of its own, and a reply is heard after the speech it answers. Agent messages are
+/// The agent's audio carries no turn of its own. A reply is a burst of audio: it answers the latest
+/// turn the user had begun when the burst began, and goes on while audio keeps coming before the
+/// caller's queue has been dry for `burstGap` — so a long reply streamed at real time that plays
+/// on into the user's next turn is still the reply it was. A `clear`, a server's `speech_started`
+/// or a new Realtime response ends a burst. Agent messages are
 /// acted on as the caller's phone would: `clear` (Twilio) and a server's `speech_started` while
 /// the reply still plays drop what is queued for playout; a `mark` is echoed when the caller's
 /// playout reaches it; a Realtime reply still coming when the server hears the user is cancelled.
@@ -79,6 +82,11 @@ final class AgentConnector<Wire: CallerWire>: Stage {
     private var playheadEnd = RunTime.zero
     private var marks: [(name: String, echo: Scheduled)] = []
     private var replyActive = false
+    /// The turn the current burst of agent audio answers; nil when no burst is open.
+    private var replyTurn: Int?
+    /// Longest the caller's queue may run dry inside one reply: longer than a TTS's pause between
+    /// sentences, shorter than any user's turn.
+    static var burstGap: Duration { .milliseconds(300) }
 
     init(name: String, configuration: Configuration, wire: @escaping @Sendable (Int) -> Wire) {
         self.name = name
@@ -177,11 +185,13 @@ final class AgentConnector<Wire: CallerWire>: Stage {
         switch message {
         case .audio(let pcm):
             guard !pcm.isEmpty else { return }
-            turnSettled = true
+            if replyTurn == nil || context.now - playheadEnd > Self.burstGap { replyTurn = turn }
+            let answers = replyTurn ?? turn
+            if answers == turn { turnSettled = true }
             let chunk = AudioChunk(pcm16: pcm, sampleRate: wire.sampleRate)
-            if chunk.levelDBFS >= Level.defaultSilenceThresholdDBFS { context.mark(.agentFirstAudio, turn: turn) }
+            if chunk.levelDBFS >= Level.defaultSilenceThresholdDBFS { context.mark(.agentFirstAudio, turn: answers) }
             playheadEnd = max(context.now, playheadEnd) + chunk.duration
-            context.emit(.audio(chunk), turn: turn)
+            context.emit(.audio(chunk), turn: answers)
         case .clear:
             stopPlayout(context)
             for mark in marks {
@@ -205,6 +215,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             if replyActive, let text = wire.cancelReply() { client?.send(text) }
         case .replyStarted:
             replyActive = true
+            replyTurn = nil
         case .replyEnded:
             replyActive = false
         case .error(let text):
@@ -216,6 +227,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
 
     /// Drops what the caller has queued to play, as a phone does on Twilio's `clear`.
     private func stopPlayout(_ context: StageContext) {
+        replyTurn = nil
         guard playheadEnd > context.now else { return }
         playheadEnd = context.now
         context.emit(.event(.interruption), turn: turn)
