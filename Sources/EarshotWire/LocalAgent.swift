@@ -104,6 +104,10 @@ private final class AgentCall: @unchecked Sendable {
 
     func hear(_ text: String) {
         counters.withLockedValue { $0.messagesIn += 1 }
+        // The benchmark's echo agent costs as little as an agent can: the payload goes back as it came.
+        if configuration.behaviour == .echo, configuration.wire == .twilio, let payload = TwilioCaller.mediaPayload(text) {
+            return peer.send(#"{"event":"media","streamSid":"\#(streamSid)","media":{"payload":"\#(payload)"}}"#)
+        }
         let pcm: [Int16]
         switch configuration.wire {
         case .twilio:

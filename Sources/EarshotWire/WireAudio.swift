@@ -21,5 +21,5 @@ public enum WireAudio {
 
     public static func base64Bytes(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
-    public static func bytes(base64 text: String) -> [UInt8]? { Data(base64Encoded: text).map(Array.init) }
+    public static func bytes(base64 text: some StringProtocol) -> [UInt8]? { Data(base64Encoded: String(text)).map(Array.init) }
 }
