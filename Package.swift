@@ -86,7 +86,9 @@ let package = Package(
         .testTarget(
             name: "EarshotReportTests",
             dependencies: ["EarshotReport", "EarshotTestSupport", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "EarshotCLITests", dependencies: ["earshot", "EarshotAudio", "EarshotTestSupport"]),
+        .testTarget(
+            name: "EarshotCLITests",
+            dependencies: ["earshot", "EarshotAudio", "EarshotWire", "EarshotTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )
