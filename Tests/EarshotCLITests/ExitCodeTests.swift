@@ -38,12 +38,27 @@ import Testing
         (["run", "--pipeline", "passthrough-4", "--scenario", "nope"], "unknown scenario 'nope'"),
         (["check", "/nonexistent-folder"], "/nonexistent-folder"),
         (["frobnicate"], "Unexpected argument 'frobnicate'"),
+        (["run", "--pipeline", "passthrough-4", "--ramp", "5"], "--ramp is a load on a real agent or engine: it needs --mode realtime"),
+        (["run", "--pipeline", "passthrough-4", "--ramp", "0", "--mode", "realtime"], "--ramp must be > 0 and at most 1000"),
     ])
     func badUsageIsTwoWithOneClearLine(arguments: [String], message: String) throws {
         let r = try CLI.run(arguments)
         #expect(r.status == 2, "\(arguments): \(r.stderr)")
         #expect(r.stderr.contains(message), "\(r.stderr)")
         #expect(!r.stderr.contains("Fatal error"), "\(r.stderr)")
+    }
+
+    /// An agent behind a socket runs on the wall clock: a virtual run of it is refused before any call, in one line.
+    @Test func anAgentConnectorInVirtualTimeIsTwo() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pipeline = "\(folder)/agent.yaml"
+        try "name: my-agent\nstages:\n  - {stage: agent-twilio, url: \"ws://127.0.0.1:9/ws\"}\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "--pipeline", pipeline, "--scenario", "basic-qa", "--out", "\(folder)/out"])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").first == "earshot: my-agent: agent-twilio talks to a real agent, which runs on the wall clock: run it with --mode realtime", "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/out"))
     }
 
     /// A plug-in command that names a folder, or a file that cannot run, is bad input said as such.

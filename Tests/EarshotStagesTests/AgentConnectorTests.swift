@@ -76,6 +76,28 @@ import Testing
         #expect(turns.first?.failure?.reason.contains("HTTP 404") == true, "\(String(describing: turns.first?.failure))")
     }
 
+    /// The wire between caller and agent is the project's transport: 100 ms each way on both legs
+    /// moves the caller's figure by their sum, and the breakdown puts it on the legs.
+    @Test func transportLegsAroundTheAgentAddTheirDelay() throws {
+        let leg = "network: none, delay_ms: 100, jitter: 0, loss_percent: 0, codec: pcm"
+        var c = LocalAgent.Configuration(wire: .twilio)
+        c.replyLength = .milliseconds(600)
+        let agent = try LocalAgent(c)
+        defer { agent.stop() }
+        let pipeline = try EngineTestSupport.pipeline("agent-over-a-wire", """
+              - {stage: uplink, \(leg)}
+              - {stage: agent-twilio, url: "\(agent.url)", hang_up_after_ms: 500}
+              - {stage: downlink, \(leg)}
+            """)
+        let s = EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
+        let turn = try #require(try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run().turns.first)
+        #expect(turn.outcome == .responded, "\(turn.failure.map { "\($0)" } ?? "")")
+        let ms = try #require(turn.voiceToVoice).milliseconds
+        #expect(ms >= Self.floor + 200 && ms <= Self.ceiling + 200 + 40, "voice-to-voice \(ms) ms")
+        let uplink = try #require(turn.marks[.uplink]).milliseconds - turn.userEnd.milliseconds
+        #expect(uplink >= 100 && uplink <= 160, "uplink \(uplink) ms")
+    }
+
     @Test func twilioClearStopsPlayoutAtBargeIn() throws {
         // The reply (3 s of tone) starts about 500 ms after 1300; the user barges in at 2200.
         var s = EngineTestSupport.voiced(totalMs: 5_000, turns: [[300..<1_300], [2_200..<2_800]])
