@@ -84,15 +84,40 @@ public struct TwilioCaller: CallerWire {
 
 extension TwilioCaller {
     /// The payload of a media message in the shape agents send it — an object that opens with
-    /// `"event":"media"`, has one `"payload"` key and no escapes — or nil, and the full parser reads it.
-    static func mediaPayload(_ text: String) -> Substring? {
-        guard text.hasPrefix(#"{"event":"media""#) || text.hasPrefix(#"{"event": "media""#), text.hasSuffix("}"),
-              !text.contains("\\"),
-              let key = text.range(of: #""payload":""#) ?? text.range(of: #""payload": ""#),
-              let end = text[key.upperBound...].firstIndex(of: "\""),
-              text.range(of: #""payload""#, range: end..<text.endIndex) == nil
-        else { return nil }
-        return text[key.upperBound..<end]
+    /// `"event":"media"`, has one `"payload"` key and no escapes — or nil, and the full parser reads
+    /// it. Scanned as bytes: String's Character-level search costs more than the rest of the frame.
+    public static func mediaPayload(_ text: String) -> Substring? {
+        let found = text.utf8.withContiguousStorageIfAvailable { b -> Range<Int>? in
+            func matches(_ word: StaticString, at i: Int) -> Bool {
+                let n = word.utf8CodeUnitCount
+                guard i + n <= b.count else { return false }
+                for k in 0..<n where b[i + k] != word.utf8Start[k] { return false }
+                return true
+            }
+            guard matches(#"{"event":"media""#, at: 0) || matches(#"{"event": "media""#, at: 0), b.last == UInt8(ascii: "}") else { return nil }
+            var start: Int?
+            var i = 0
+            while i < b.count {
+                switch b[i] {
+                case UInt8(ascii: "\\"): return nil
+                case UInt8(ascii: "\"") where matches(#""payload""#, at: i):
+                    guard start == nil else { return nil }
+                    var j = i + 9
+                    while j < b.count, b[j] == UInt8(ascii: " ") || b[j] == UInt8(ascii: ":") { j += 1 }
+                    guard j < b.count, b[j] == UInt8(ascii: "\"") else { return nil }
+                    start = j + 1
+                    i = j + 1
+                    continue
+                default: break
+                }
+                i += 1
+            }
+            guard let start, let end = b[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            return start..<end
+        }
+        guard let range = found ?? nil else { return nil }
+        let u = text.utf8
+        return Substring(u[u.index(u.startIndex, offsetBy: range.lowerBound)..<u.index(u.startIndex, offsetBy: range.upperBound)])
     }
 }
 

@@ -13,14 +13,13 @@ extension EarshotBench {
                 own WebSocket, all on swift-nio's event loops, joining at --ramp per second. The same \
                 sessions through a pass-through stage, with no socket, are the reference, run first. \
                 Prints the pacer's lateness (the harness's own stall, never the agent's), frames dropped, \
-                connections that failed, set-up times, the round trip through the agent, and the CPU \
-                time each process used.
+                connections that failed, set-up times, and the CPU time each process used.
                 Example:
                   earshot-bench callers --callers 1000 --ramp 250 --seconds 20
                 """)
 
-        @Option(help: "Concurrent callers.")
-        var callers = 1_000
+        @Option(help: "Concurrent callers; repeat for a sweep, each level in turn (e.g. --callers 250 --callers 500 --callers 1000).")
+        var callers: [Int] = [1_000]
 
         @Option(help: "Callers joining per second.")
         var ramp: Double = 250
@@ -32,25 +31,30 @@ extension EarshotBench {
         var csv = "Reports/bench/callers.csv"
 
         func validate() throws {
-            guard callers > 0 else { throw ValidationError("--callers must be > 0, got \(callers)") }
+            guard callers.allSatisfy({ $0 > 0 }) else { throw ValidationError("--callers must be > 0, got \(callers)") }
             guard ramp > 0 && ramp <= 1000 else { throw ValidationError("--ramp must be in (0, 1000], got \(ramp)") }
             guard seconds >= 3 else { throw ValidationError("--seconds must be at least 3, got \(seconds)") }
         }
 
         func run() throws {
+            var table = BenchTable(title: "callers")
+            let agent = try EchoAgentProcess()
+            defer { agent.stop() }
+            for n in callers { try measure(n, agent: agent, into: &table) }
+            try table.finish(csv: csv)
+        }
+
+        /// One level: `n` sessions through pass-through (the reference), then `n` callers of the echo agent.
+        func measure(_ n: Int, agent: EchoAgentProcess, into table: inout BenchTable) throws {
             let scenario = Self.call(seconds: seconds)
             var config = RunConfiguration()
-            config.sessionsPerScenario = callers
+            config.sessionsPerScenario = n
             config.arrivalInterval = .milliseconds(max(1, (1000 / ramp).rounded()))
-            var table = BenchTable(title: "callers")
 
-            progress("callers: reference, \(callers) sessions through pass-through")
+            progress("callers: reference, \(n) sessions through pass-through")
             let reference = try RealtimeRuntime(pipeline: try PipelineFile.parse("name: reference\nstages:\n  - stage: pass-through\n",
                                                                                 file: "reference").pipeline,
                                                 scenarios: [scenario], configuration: config).run()
-
-            let agent = try EchoAgentProcess()
-            defer { agent.stop() }
             let pipeline = try PipelineFile.parse("""
                 name: echo-agent
                 stages:
@@ -58,7 +62,7 @@ extension EarshotBench {
                     url: \(agent.url)
                     hang_up_after_ms: 500
                 """, file: "echo-agent").pipeline
-            progress("callers: \(callers) callers against the echo agent, \(ramp) joining per second")
+            progress("callers: \(n) callers against the echo agent, \(ramp) joining per second")
             let agentCPU0 = agent.cpuSeconds(), ownCPU0 = Self.ownCPUSeconds()
             let run = try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario], configuration: config).run()
             let agentCPU = agent.cpuSeconds() - agentCPU0, ownCPU = Self.ownCPUSeconds() - ownCPU0
@@ -66,26 +70,24 @@ extension EarshotBench {
 
             let failed = run.turns.filter { $0.outcome == .failed }
             let p = { (h: HarnessStats, q: Double) in Double(h.pacerLateness.valueAtPercentile(q)) / 1e6 }
-            table.add("callers", Double(callers), unit: .count, target: ">= 1000")
-            table.add("pacer_lateness_p99", p(run.harness, 99), unit: .milliseconds, target: "< 2")
-            table.add("pacer_lateness_max", Double(run.harness.pacerLateness.max) / 1e6, unit: .milliseconds, target: "reference (worst single frame)")
-            table.add("reference_pacer_lateness_p99", p(reference.harness, 99), unit: .milliseconds, target: "reference (pass-through, no socket)")
-            table.add("pacer_lateness_p99_ratio", p(run.harness, 99) / max(0.001, p(reference.harness, 99)), unit: .ratio,
+            let frames = Double(max(1, run.harness.framesSent))
+            let at = "@\(n)"
+            table.add("pacer_lateness_p99" + at, p(run.harness, 99), unit: .milliseconds, target: "< 2")
+            table.add("pacer_lateness_max" + at, Double(run.harness.pacerLateness.max) / 1e6, unit: .milliseconds, target: "reference (worst single frame)")
+            table.add("reference_pacer_lateness_p99" + at, p(reference.harness, 99), unit: .milliseconds, target: "reference (pass-through, no socket)")
+            table.add("pacer_lateness_p99_ratio" + at, p(run.harness, 99) / max(0.001, p(reference.harness, 99)), unit: .ratio,
                       target: "reference (agent calls / pass-through)")
-            table.add("frames_dropped", Double(run.harness.framesDropped), unit: .count, target: "== 0")
-            table.add("frames_sent", Double(run.harness.framesSent), unit: .count, target: "reference")
-            table.add("failed_turns", Double(failed.count), unit: .count, target: "== 0")
-            table.add("connections", Double(run.connections.count), unit: .count, target: ">= \(callers)")
-            table.add("connect_p50", run.connections.percentile(50)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
-            table.add("connect_p99", run.connections.percentile(99)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
-            table.add("echo_round_trip_p50", Double(run.harness.sourceToSink.valueAtPercentile(50)) / 1e6, unit: .milliseconds,
-                      target: "reference (source frame to its echo at playout: μ-law, socket, agent, back)")
-            table.add("echo_round_trip_p99", Double(run.harness.sourceToSink.valueAtPercentile(99)) / 1e6, unit: .milliseconds, target: "reference")
-            table.add("harness_cpu", ownCPU / wall * 100, unit: .percent, target: "reference (of one core, over the run's wall time)")
-            table.add("agent_cpu", agentCPU / wall * 100, unit: .percent, target: "reference (the echo agent process, of one core)")
-            table.add("wall", wall, unit: .count, target: "reference (seconds)")
-            if let first = failed.first?.failure { FileHandle.standardError.write(Data("callers: first failure: \(first)\n".utf8)) }
-            try table.finish(csv: csv)
+            table.add("frames_dropped" + at, Double(run.harness.framesDropped), unit: .count, target: "== 0")
+            table.add("failed_turns" + at, Double(failed.count), unit: .count, target: "== 0")
+            table.add("connections" + at, Double(run.connections.count), unit: .count, target: ">= \(n)")
+            table.add("connect_p50" + at, run.connections.percentile(50)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
+            table.add("connect_p99" + at, run.connections.percentile(99)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
+            table.add("harness_cpu" + at, ownCPU / wall * 100, unit: .percent, target: "reference (of one core, over the run's wall time)")
+            table.add("harness_cpu_per_frame" + at, ownCPU / frames * 1e6, unit: .microseconds,
+                      target: "reference (a frame out and its echo back: resampling, μ-law, JSON, socket, playout)")
+            table.add("agent_cpu" + at, agentCPU / wall * 100, unit: .percent, target: "reference (the echo agent process, of one core)")
+            table.add("agent_cpu_per_frame" + at, agentCPU / frames * 1e6, unit: .microseconds, target: "reference (the echo agent, per frame it echoed)")
+            if let first = failed.first?.failure { FileHandle.standardError.write(Data("callers: \(n): first failure: \(first)\n".utf8)) }
         }
 
         /// A call of `seconds`: a voiced second (−15 dBFS harmonic voice) every three.

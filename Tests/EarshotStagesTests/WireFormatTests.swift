@@ -23,8 +23,12 @@ struct WireFormatTests {
     @Test func aTwilioMediaMessageReadsTheSameByEitherPath() throws {
         let pcm: [Int16] = (0..<160).map { Int16(8_000 * sin(Double($0) / 5)) }
         let fast = TwilioAgent.media(pcm, streamSid: "MZ1")
-        let spaced = fast.replacingOccurrences(of: "\"streamSid\":\"MZ1\",", with: "\"streamSid\": \"MZ1\", \"extra\": [1, 2.5e1, true, null],")
-        #expect(try TwilioCaller.read(fast) == TwilioCaller.read(spaced))
+        let payload = WireAudio.base64Bytes(MuLaw.encode(pcm))
+        // Event not first, spaces, escapes: only the full parser reads this one.
+        let general = #"{"streamSid": "MZ\u0031", "extra": [1, 2.5e1, true, null], "event": "media", "media": {"payload": "\#(payload)"}}"#
+        #expect(TwilioCaller.mediaPayload(fast) == Substring(payload))
+        #expect(TwilioCaller.mediaPayload(general) == nil)
+        #expect(try TwilioCaller.read(fast) == TwilioCaller.read(general))
         guard case .audio(let back) = try TwilioCaller.read(fast) else { Issue.record("not audio"); return }
         #expect(back == pcm.map { MuLaw.table[Int(MuLaw.encode($0))] })
     }
