@@ -61,6 +61,40 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/out"))
     }
 
+    /// A token read from the environment into the URL's query and a header goes to the agent and
+    /// nowhere else: not the terminal, not a report file, not a failure reason.
+    @Test func anAgentsTokenIsWrittenNowhere() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let secret = "tok-\(UUID().uuidString)"
+        setenv("EARSHOT_TEST_AGENT_TOKEN", secret, 1)
+        let pipeline = "\(folder)/agent.yaml"
+        // Port 9 (discard) refuses: every turn fails, and its reason is written out.
+        try """
+            name: my-agent
+            stages:
+              - stage: agent-twilio
+                url: ws://127.0.0.1:9/ws?token=$EARSHOT_TEST_AGENT_TOKEN
+                headers: {Authorization: "Bearer $EARSHOT_TEST_AGENT_TOKEN"}
+                custom_parameters: {token: $EARSHOT_TEST_AGENT_TOKEN}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let out = "\(folder)/out"
+        let r = try CLI.run(["run", "--pipeline", pipeline, "--scenario", "basic-qa", "--mode", "realtime", "--out", out,
+                             "--html", "\(folder)/r.html", "--junit", "\(folder)/j.xml", "--markdown", "\(folder)/r.md"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let turns = try String(contentsOfFile: "\(out)/turns.csv", encoding: .utf8)
+        #expect(turns.contains("cannot connect to 127.0.0.1:9"), "\(turns)")
+        var written = r.stdout + r.stderr
+        for file in try FileManager.default.subpathsOfDirectory(atPath: folder) where !file.hasSuffix(".yaml") {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "\(folder)/\(file)", isDirectory: &isDirectory), !isDirectory.boolValue {
+                written += try String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
+            }
+        }
+        #expect(!written.contains(secret))
+    }
+
     /// A plug-in command that names a folder, or a file that cannot run, is bad input said as such.
     @Test func aPluginCommandThatCannotRunIsTwo() throws {
         let folder = CLI.temporaryFolder()

@@ -16,14 +16,14 @@ import Testing
     static let ceiling = 580.0
 
     static func run(_ wire: LocalAgent.Wire, _ behaviour: LocalAgent.Behaviour = .answer, scenario: Scenario? = nil,
-                    extra: String = "", agentURL: ((LocalAgent) -> String)? = nil,
+                    extra: String = "", agentURL: ((LocalAgent) throws -> String)? = nil,
                     configure: (inout LocalAgent.Configuration) -> Void = { _ in }) throws -> [TurnResult] {
         var c = LocalAgent.Configuration(wire: wire, behaviour: behaviour)
         configure(&c)
         let agent = try LocalAgent(c)
         defer { agent.stop() }
         let stage = wire == .twilio ? "agent-twilio" : "agent-openai-realtime"
-        let url = agentURL?(agent) ?? agent.url
+        let url = try agentURL?(agent) ?? agent.url
         let pipeline = try EngineTestSupport.pipeline("agent", "  - stage: \(stage)\n    url: \(url)\n    hang_up_after_ms: 500\n\(extra)")
         let s = scenario ?? EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
         return try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run().turns.sorted { $0.turn < $1.turn }
@@ -96,6 +96,26 @@ import Testing
         #expect(ms >= Self.floor + 200 && ms <= Self.ceiling + 200 + 40, "voice-to-voice \(ms) ms")
         let uplink = try #require(turn.marks[.uplink]).milliseconds - turn.userEnd.milliseconds
         #expect(uplink >= 100 && uplink <= 160, "uplink \(uplink) ms")
+    }
+
+    /// wss:// from a private CA: trusted with `ca_bundle`, a failed turn that says so without it.
+    @Test(arguments: [true, false])
+    func overTLS(trusted: Bool) throws {
+        let certificates = try HTTPLLMStageTests.requireTLS()
+        var front: HTTPLLMTLSFront?
+        let turns = try Self.run(.twilio, extra: trusted ? "    ca_bundle: \(certificates.ca)\n" : "", agentURL: { agent in
+            let f = try HTTPLLMTLSFront(backendPort: agent.port)
+            front = f
+            return "wss://127.0.0.1:\(f.port)/twilio"
+        })
+        front?.stop()
+        let turn = try #require(turns.first)
+        if trusted {
+            #expect(turn.outcome == .responded, "\(String(describing: turn.failure))")
+        } else {
+            #expect(turn.outcome == .failed)
+            #expect(turn.failure?.reason.hasPrefix("the TLS handshake failed") == true, "\(String(describing: turn.failure))")
+        }
     }
 
     @Test func twilioClearStopsPlayoutAtBargeIn() throws {

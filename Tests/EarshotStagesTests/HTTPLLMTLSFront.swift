@@ -36,12 +36,17 @@ final class HTTPLLMTLSFront: @unchecked Sendable {
 
     /// A TLS front for `backend`, showing the certificate for 127.0.0.1 signed by `certificates.ca`,
     /// or with `elsewhere` one the same CA signed for another name.
-    init(_ backend: HTTPLLMTestServer, handshakeDelay: Duration = .zero, elsewhere: Bool = false) throws {
+    convenience init(_ backend: HTTPLLMTestServer, handshakeDelay: Duration = .zero, elsewhere: Bool = false) throws {
+        try self.init(backendPort: Int(backend.port), handshakeDelay: handshakeDelay, elsewhere: elsewhere)
+    }
+
+    /// A TLS front for whatever listens on 127.0.0.1:`backendPort` (a WebSocket agent, say).
+    init(backendPort: Int, handshakeDelay: Duration = .zero, elsewhere: Bool = false) throws {
         let certificates = try Self.certificates.get()
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", Self.script, elsewhere ? certificates.elsewhere : certificates.server,
-                             certificates.serverKey, String(backend.port),
+                             certificates.serverKey, String(backendPort),
                              String(Double(handshakeDelay.nanoseconds) / 1e9)]
         input = Pipe()
         let output = Pipe()
