@@ -64,7 +64,8 @@ struct Runner {
         var loads: [[LoadLevel]] = []
         for file in files where !interruption.stop.isRequested {
             if options.mode == .realtime {
-                let seconds = scenarios.map(\.audio.duration.milliseconds).max()! / 1000
+                let seconds = (scenarios.map(\.audio.duration.milliseconds).max()!
+                    + configuration.arrival(ofSession: configuration.firstSession + count - 1).milliseconds) / 1000
                 progress("\(file.pipeline.name): \(count) session(s) in real time, about \(Int(seconds.rounded(.up))) s")
             }
             var result: RunResult
