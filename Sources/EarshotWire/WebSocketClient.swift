@@ -197,22 +197,19 @@ private final class FrameReader: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = WebSocketFrame
 
     let state: ConnectionState
-    /// Event-loop confined: a message split over continuation frames.
-    private var partial: ByteBuffer?
+    private var messages = TextMessages()
 
     init(state: ConnectionState) { self.state = state }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
-        case .text:
-            if frame.fin { deliver(frame.unmaskedData) } else { partial = frame.unmaskedData }
-        case .continuation:
-            guard var p = partial else { return fail(context, "a continuation frame with no message begun") }
-            var piece = frame.unmaskedData
-            p.writeBuffer(&piece)
-            partial = frame.fin ? nil : p
-            if frame.fin { deliver(p) }
+        case .text, .continuation:
+            switch messages.add(frame) {
+            case .message(let text): state.text(text)
+            case .pending: break
+            case .stray: fail(context, "a continuation frame with no message begun")
+            }
         case .binary:
             fail(context, "the agent sent a binary message where the protocol has JSON text")
         case .ping:
@@ -226,10 +223,6 @@ private final class FrameReader: ChannelInboundHandler, @unchecked Sendable {
         default:
             break
         }
-    }
-
-    private func deliver(_ buffer: ByteBuffer) {
-        state.text(String(buffer: buffer))
     }
 
     private func fail(_ context: ChannelHandlerContext, _ reason: String) {

@@ -74,21 +74,15 @@ private final class PeerReader: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
     let peer: WebSocketPeer
-    private var partial: ByteBuffer?
+    private var messages = TextMessages()
 
     init(peer: WebSocketPeer) { self.peer = peer }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
-        case .text:
-            if frame.fin { peer.onText?(String(buffer: frame.unmaskedData)) } else { partial = frame.unmaskedData }
-        case .continuation:
-            guard var p = partial else { return }
-            var piece = frame.unmaskedData
-            p.writeBuffer(&piece)
-            partial = frame.fin ? nil : p
-            if frame.fin { peer.onText?(String(buffer: p)) }
+        case .text, .continuation:
+            if case .message(let text) = messages.add(frame) { peer.onText?(text) }
         case .ping:
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .connectionClose:
