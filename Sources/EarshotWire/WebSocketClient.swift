@@ -22,7 +22,8 @@ public final class WebSocketClient: Sendable {
         case closed(reason: String?)
     }
 
-    private let channel = NIOLockedValueBox<Channel?>(nil)
+    /// The connection once TCP is up, and whether the upgrade is done (only then may text go out).
+    private let line = NIOLockedValueBox<(channel: Channel?, upgraded: Bool)>((nil, false))
     private let state: ConnectionState
 
     /// Starts connecting; returns at once.
@@ -30,7 +31,7 @@ public final class WebSocketClient: Sendable {
                 connectTimeout: Duration = .seconds(10), group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 onEvent: @escaping @Sendable (Event) -> Void) {
         state = ConnectionState(onEvent: onEvent)
-        let state = self.state, channel = self.channel
+        let state = self.state, line = self.line
         let started = ContinuousClock.now
         let sslContext: NIOSSLContext?
         if address.secure {
@@ -53,9 +54,11 @@ public final class WebSocketClient: Sendable {
             .channelInitializer { ch in
                 let requester = UpgradeRequester(request: request, state: state)
                 let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24, automaticErrorHandling: true) { ch, _ in
-                    channel.withLockedValue { $0 = ch }
-                    state.open(setUp: ContinuousClock.now - started)
-                    return ch.pipeline.addHandler(FrameReader(state: state))
+                    line.withLockedValue { $0 = (ch, true) }
+                    return ch.pipeline.addHandler(FrameReader(state: state)).map {
+                        // Hung up while dialling: no call to report.
+                        if !state.open(setUp: ContinuousClock.now - started) { ch.close(promise: nil) }
+                    }
                 }
                 return ch.eventLoop.makeCompletedFuture {
                     if let sslContext {
@@ -70,16 +73,24 @@ public final class WebSocketClient: Sendable {
         bootstrap.connect(host: address.host, port: address.port).whenComplete { result in
             switch result {
             case .success(let ch):
+                line.withLockedValue { if $0.channel == nil { $0.channel = ch } }
                 ch.closeFuture.whenComplete { _ in state.close(reason: "the connection was lost") }
+                if state.closeRequested { ch.close(promise: nil) }
             case .failure(let error):
                 state.close(reason: Self.describe(connectError: error, address: address))
             }
+        }
+        // TCP's own limit covers the connect; this one the TLS handshake and the upgrade as well.
+        group.next().scheduleTask(in: .nanoseconds(connectTimeout.nanoseconds)) {
+            guard !state.isOpen else { return }
+            state.close(reason: "no answer to the WebSocket handshake within \(Int(connectTimeout.milliseconds)) ms")
+            line.withLockedValue { $0.channel }?.close(promise: nil)
         }
     }
 
     /// Sends one text message; dropped once the connection has closed.
     public func send(_ text: String) {
-        guard let ch = channel.withLockedValue({ $0 }), !state.isClosed else { return }
+        guard let ch = line.withLockedValue({ $0.upgraded ? $0.channel : nil }), !state.isClosed else { return }
         let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ch.allocator.buffer(string: text))
         ch.writeAndFlush(frame, promise: nil)
     }
@@ -87,7 +98,9 @@ public final class WebSocketClient: Sendable {
     /// Says goodbye (close code 1000) and closes; `closed(reason: nil)` follows.
     public func close() {
         guard state.closeBySelf() else { return }
-        guard let ch = channel.withLockedValue({ $0 }) else { return }
+        let (channel, upgraded) = line.withLockedValue { $0 }
+        guard let ch = channel else { return }   // still dialling: the connect's completion closes it
+        guard upgraded else { return ch.close(promise: nil) }
         var data = ch.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: .normalClosure)
         ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)).whenComplete { _ in
@@ -117,14 +130,18 @@ final class ConnectionState: Sendable {
     init(onEvent: @escaping @Sendable (WebSocketClient.Event) -> Void) { self.onEvent = onEvent }
 
     var isClosed: Bool { flags.withLockedValue { $0.closed } }
+    var isOpen: Bool { flags.withLockedValue { $0.opened } }
+    var closeRequested: Bool { flags.withLockedValue { $0.bySelf } }
 
-    func open(setUp: Duration) {
+    /// Reports the open line; false when this side hung up while it was dialling, or it had ended.
+    func open(setUp: Duration) -> Bool {
         let first = flags.withLockedValue { f -> Bool in
-            guard !f.opened, !f.closed else { return false }
+            guard !f.opened, !f.closed, !f.bySelf else { return false }
             f.opened = true
             return true
         }
         if first { onEvent(.open(setUp: setUp)) }
+        return first
     }
 
     func text(_ s: String) {

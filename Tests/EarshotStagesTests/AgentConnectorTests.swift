@@ -70,6 +70,26 @@ import Testing
         #expect(turns.first?.failure?.reason.hasPrefix("cannot connect to 127.0.0.1:") == true, "\(String(describing: turns.first?.failure))")
     }
 
+    /// A server that takes the TCP connection and never answers the upgrade: the turn fails at
+    /// `connect_timeout_ms`, and the run still ends.
+    @Test func aHandshakeThatNeverAnswersFailsAtTheConnectTimeout() throws {
+        // A listening socket nobody accepts on: the kernel completes TCP, nothing speaks HTTP.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let turns = try Self.run(.twilio, extra: "    connect_timeout_ms: 500\n", agentURL: { _ in "ws://127.0.0.1:\(port)/twilio" })
+        #expect(turns.first?.outcome == .failed)
+        #expect(turns.first?.failure?.reason == "no answer to the WebSocket handshake within 500 ms", "\(String(describing: turns.first?.failure))")
+    }
+
     @Test func aRefusedHandshakeFailsTheTurn() throws {
         let turns = try Self.run(.twilio, agentURL: { "ws://127.0.0.1:\($0.port)/no-such-path" })
         #expect(turns.first?.outcome == .failed)
