@@ -25,8 +25,10 @@ public final class PocketSphinxDecoder: @unchecked Sendable {
     public let search: Search
     public let modelDirectory: String
     private let decoder: OpaquePointer
-    /// The cepstral mean as loaded.
+    /// The cepstral mean as loaded, with the running sum and frame count behind it.
     private var initialMean: [Float] = []
+    private var initialSum: [Float] = []
+    private var initialFrames: Int32 = 0
     public private(set) var inUtterance = false
 
     public init(search: Search, modelDirectory: String) throws(PocketSphinxError) {
@@ -55,14 +57,32 @@ public final class PocketSphinxDecoder: @unchecked Sendable {
                 throw .grammarRefused
             }
         }
-        initialMean = [Float](repeating: 0, count: Int(earshot_ps_cmn_size(decoder)))
-        initialMean.withUnsafeMutableBufferPointer { earshot_ps_cmn_get(decoder, $0.baseAddress) }
+        let size = Int(earshot_ps_cmn_size(decoder))
+        guard size > 0 else { return }
+        initialMean = [Float](repeating: 0, count: size)
+        initialSum = initialMean
+        initialFrames = initialMean.withUnsafeMutableBufferPointer { mean in
+            initialSum.withUnsafeMutableBufferPointer { earshot_ps_cmn_save(decoder, mean.baseAddress, $0.baseAddress) }
+        }
     }
 
-    /// Forgets what the decoder learnt of the channel: its cepstral mean goes back to the loaded one.
+    /// What the decoder has learnt of the channel so far: its cepstral mean.
+    var cepstralMean: [Float] {
+        var mean = [Float](repeating: 0, count: initialMean.count), sum = mean
+        guard !mean.isEmpty else { return [] }
+        _ = mean.withUnsafeMutableBufferPointer { m in sum.withUnsafeMutableBufferPointer { earshot_ps_cmn_save(decoder, m.baseAddress, $0.baseAddress) } }
+        return mean
+    }
+
+    /// Forgets what the decoder learnt of the channel: a new stream (the front end's noise
+    /// estimate starts again), and its cepstral mean, with the running sum behind it, back to what
+    /// they were when it was loaded.
     func resetChannel() {
+        ps_start_stream(decoder)   // the front end's noise estimate: kept per stream, reset here
         guard !initialMean.isEmpty else { return }
-        initialMean.withUnsafeBufferPointer { earshot_ps_cmn_set(decoder, $0.baseAddress) }
+        initialMean.withUnsafeBufferPointer { mean in
+            initialSum.withUnsafeBufferPointer { earshot_ps_cmn_restore(decoder, mean.baseAddress, $0.baseAddress, initialFrames) }
+        }
     }
 
     deinit { ps_free(decoder) }
