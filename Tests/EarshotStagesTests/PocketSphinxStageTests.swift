@@ -103,8 +103,8 @@ import Testing
     /// cepstral mean. The mean a turn leaves comes from the running sum behind it, so the whole
     /// running state must come back, not the mean alone.
     @Test func aReusedDecoderHearsAsAFreshOne() throws {
-        let root = EngineTestSupport.fixtures.appendingPathComponent("callers")
-        let telephone = try AudioFile.read(root.appendingPathComponent("utterances/callers-06.wav"))
+        let root = EngineTestSupport.fixtures.appendingPathComponent("phone-prompts")
+        let telephone = try AudioFile.read(root.appendingPathComponent("utterances/phone-prompts-06.wav"))
         let turns = try ["what-time", "book-table"].map(EngineTestSupport.utterance)
         let fresh = try PocketSphinxDecoder.checkOut(search: Self.search, modelDirectory: PocketSphinxStageTests.modelDirectory)
         let heardFresh = try turns.map { try Self.decode($0, with: fresh) }

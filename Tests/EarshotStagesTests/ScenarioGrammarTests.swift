@@ -5,20 +5,20 @@ import Foundation
 import Testing
 
 /// PocketSphinx told what the user may say by the scenario itself (`phrases: scenario`), on the
-/// committed `callers` scenario: eight telephone prompts a person recorded at 8 kHz
-/// (AudioFixtures/callers, made by Scripts/make-callers from asterisk-core-sounds-en-wav).
+/// committed `phone-prompts` scenario: eight telephone prompts a person recorded at 8 kHz
+/// (AudioFixtures/phone-prompts, made by Scripts/make-phone-prompts from asterisk-core-sounds-en-wav).
 @Suite struct ScenarioGrammarTests {
     static let modelDirectory = PocketSphinxStageTests.modelDirectory
-    static let callersRoot = EngineTestSupport.fixtures.appendingPathComponent("callers")
+    static let promptsRoot = EngineTestSupport.fixtures.appendingPathComponent("phone-prompts")
 
-    static func callers() throws -> Scenario {
-        try Scenario.load(from: callersRoot.appendingPathComponent("scenarios/callers.yaml"), fixturesRoot: callersRoot)
+    static func phonePrompts() throws -> Scenario {
+        try Scenario.load(from: promptsRoot.appendingPathComponent("scenarios/phone-prompts.yaml"), fixturesRoot: promptsRoot)
     }
 
     /// The grammar holds every word of the transcripts the dictionary knows, and nothing else;
     /// the words it lacks are listed, not silently dropped.
     @Test func theScenarioGrammarHoldsExactlyItsTranscriptsWords() throws {
-        let scenario = try Self.callers()
+        let scenario = try Self.phonePrompts()
         let dictionary = try PronunciationDictionary.words(modelDirectory: Self.modelDirectory)
         let said = Set(scenario.turns.compactMap(\.text).flatMap(WordErrors.normalised))
         let grammar = try #require(RecognitionGrammar.build(phrases: ScenarioScript(scenario).phrases, dictionary: dictionary))
@@ -42,7 +42,7 @@ import Testing
 
     /// The phrases reach only a stage that asks for them, as a sorted set with no turn attached.
     @Test func onlyAStageThatAsksIsGivenThePhrases() throws {
-        let scenario = try Self.callers()
+        let scenario = try Self.phonePrompts()
         let told = try PocketSphinxStage(grammarFromScenarioWith: Self.modelDirectory)
         let h = StageHarness(told, scenario: scenario)
         #expect(told.readsPhrases)
@@ -59,7 +59,7 @@ import Testing
 
     /// A scenario without transcripts gives the grammar nothing: the full language model listens.
     @Test func withoutTranscriptsTheLanguageModelListens() throws {
-        var scenario = try Self.callers()
+        var scenario = try Self.phonePrompts()
         for i in scenario.turns.indices { scenario.turns[i].text = nil }
         let stage = try PocketSphinxStage(grammarFromScenarioWith: Self.modelDirectory)
         _ = StageHarness(stage, scenario: scenario)
@@ -84,7 +84,7 @@ import Testing
     /// the fixtures' (the old default, which turned a user's recording into fixture phrases). The
     /// 8 kHz recordings reach it resampled to its 16 kHz model, and most turns come out word for word.
     @Test func onRealRecordingsTheScenarioGrammarBeatsTheFixturesGrammar() throws {
-        let scenario = try Self.callers()
+        let scenario = try Self.phonePrompts()
         #expect(scenario.audio.sampleRate == 8_000)
         let perTurn = try Self.wordErrors(phrases: "scenario", on: scenario)
         let own = perTurn.reduce(WordErrors(edits: 0, words: 0), +)
