@@ -80,13 +80,15 @@ public final class PocketSphinxStage: Stage {
         guard decoder == nil else { return }
         do throws(PocketSphinxError) {
             let dictionary = try PronunciationDictionary.words(modelDirectory: modelDirectory)
+            let chosen: PocketSphinxDecoder.Search
             if let built = RecognitionGrammar.build(phrases: context.phrases ?? [], dictionary: dictionary) {
-                search = .grammar(built.jsgf)
+                chosen = .grammar(built.jsgf)
                 leftOut = built.leftOut
             } else {
-                search = .languageModel
+                chosen = .languageModel
             }
-            decoder = try PocketSphinxDecoder.checkOut(search: search!, modelDirectory: modelDirectory)
+            search = chosen
+            decoder = try PocketSphinxDecoder.checkOut(search: chosen, modelDirectory: modelDirectory)
         } catch {
             setupFailure = error
         }
