@@ -30,6 +30,12 @@ public struct ScenarioScript: Sendable {
 
     /// The turn with id `id`.
     public func turn(_ id: Int) -> ScenarioTurn? { turns.first { $0.id == id } }
+
+    /// What the user says in this scenario, as a set: each distinct transcript (`text`) once, in
+    /// sorted order, so no turn, order or timing can be read from it. Empty when no turn has one.
+    public var phrases: [String] {
+        Array(Set(turns.compactMap(\.text).filter { !$0.isEmpty })).sorted()
+    }
 }
 
 public struct ScenarioTurn: Sendable, Equatable {

@@ -22,7 +22,8 @@ struct SessionNodes {
             occurrences[spec.name] = n + 1
             stages.append(stage)
             contexts.append(StageContext(
-                stageName: spec.name, session: session, script: stage.readsScript ? script : nil, speechEnds: speechEnds,
+                stageName: spec.name, session: session, script: stage.readsScript ? script : nil,
+                phrases: stage.readsPhrases ? script.phrases : nil, speechEnds: speechEnds,
                 random: sessionRandom.split("\(spec.name)#\(n)"), driver: driver, node: node,
                 measuresBusyTime: measuresBusyTime(stage)))
         }

@@ -18,6 +18,12 @@ public protocol Stage: AnyObject {
     /// replies, ground truth), which then reaches it as `context.script`. Default false: a stage
     /// that stands for a real component never sees the answer key.
     var readsScript: Bool { get }
+    /// Whether the stage is given the phrases the scenario's user says (`context.phrases`): the
+    /// turns' transcripts as a sorted set, with no order, timing or turn attached — what a real
+    /// deployment gives a recogniser as its domain grammar or hot words. Default false. It is
+    /// knowledge the user chooses to give a real component, so a stage declares it only when its
+    /// parameters ask for it, and the choice is reported with the run (it lowers the error rate).
+    var readsPhrases: Bool { get }
 
     /// Called once before the first frame, at run-clock time zero of its session.
     func started(context: StageContext)
@@ -30,6 +36,7 @@ public protocol Stage: AnyObject {
 public extension Stage {
     var timing: StageTiming { .modelled }
     var readsScript: Bool { false }
+    var readsPhrases: Bool { false }
     func started(context: StageContext) {}
     func finished(context: StageContext) {}
 }

@@ -10,6 +10,9 @@ public final class StageContext {
     /// The session's script — expected replies and ground truth — for a stage that declares
     /// `readsScript`; nil for every other stage.
     public let script: ScenarioScript?
+    /// The phrases the session's user says (`ScenarioScript.phrases`), for a stage that declares
+    /// `readsPhrases`; nil for every other stage.
+    public let phrases: [String]?
     /// This stage's own generator, split from the session seed by the stage's name and occurrence:
     /// adding a stage elsewhere does not change these draws.
     public let random: SeededRandom
@@ -25,12 +28,13 @@ public final class StageContext {
     var holds = 0
     var backlog: [Frame] = []
 
-    init(stageName: String, session: Int, script: ScenarioScript?, speechEnds: [(end: Duration, turn: Int)],
-         random: SeededRandom, driver: SessionDriver, node: Int, measuresBusyTime: Bool) {
+    init(stageName: String, session: Int, script: ScenarioScript?, phrases: [String]? = nil,
+         speechEnds: [(end: Duration, turn: Int)], random: SeededRandom, driver: SessionDriver, node: Int, measuresBusyTime: Bool) {
         self.speechEnds = speechEnds
         self.stageName = stageName
         self.session = session
         self.script = script
+        self.phrases = phrases
         self.random = random
         self.driver = driver
         self.node = node

@@ -22,6 +22,7 @@ public final class StageHarness: SessionDriver {
                 seed: UInt64 = 1) {
         self.stage = stage
         context = StageContext(stageName: stage.name, session: 0, script: stage.readsScript ? ScenarioScript(scenario) : nil,
+                               phrases: stage.readsPhrases ? ScenarioScript(scenario).phrases : nil,
                                speechEnds: SessionNodes.speechEnds(scenario),
                                random: SeededRandom(runSeed: seed, session: 0).split("\(stage.name)#0"),
                                driver: self, node: 0, measuresBusyTime: false)

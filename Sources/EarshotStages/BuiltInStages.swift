@@ -93,30 +93,7 @@ enum BuiltInStages {
                          pFalseIncomplete: args.number("p_false_incomplete"), pFalseComplete: args.number("p_false_complete"),
                          interruptions: args.bool("interruptions"))
         },
-        StageDescriptor(
-            name: "stt-pocketsphinx", role: .stt,
-            summary: "CMU PocketSphinx streaming: partials as the hypothesis changes, the final at endOfTurn (marks stt_final). Measured.",
-            parameters: [
-                StageParameter("mode", .text, default: .text("grammar"), choices: ["grammar", "lm"],
-                               help: "grammar: a JSGF grammar of the phrases (word for word on the fixture voice; ~0.5 ms per 20 ms frame, final <1 ms after endpoint); lm: the full en-us trigram model (general, poor on espeak voices; 10-25 ms per 20 ms frame on 2 shared cores, so it falls behind real time and the final lags the endpoint by 0.2-1.6 s)."),
-                StageParameter("phrases", .text, default: .text("fixtures"),
-                               help: "grammar mode: 'fixtures' (the fixture utterances' text) or a file of phrases, one per line."),
-                StageParameter("model_dir", .text, default: .text("/usr/share/pocketsphinx/model/en-us"),
-                               help: "Where the pocketsphinx-en-us package installs en-us/, en-us.lm.bin and cmudict-en-us.dict."),
-                StageParameter("partials", .bool, default: .bool(true),
-                               help: "Emit a partial transcript whenever the hypothesis changes."),
-            ]
-        ) { args in
-            let search: PocketSphinxDecoder.Search
-            if args.text("mode") == "lm" {
-                search = .languageModel
-            } else {
-                let source = args.text("phrases")
-                let phrases = source == "fixtures" ? RecognitionGrammar.fixturePhrases : try RecognitionGrammar.phrases(contentsOf: source)
-                search = .grammar(RecognitionGrammar.jsgf(phrases: phrases))
-            }
-            return try PocketSphinxStage(search: search, modelDirectory: args.text("model_dir"), partials: args.bool("partials"))
-        },
+        sttPocketSphinx,
         StageDescriptor(
             name: "tts-espeak", role: .tts,
             summary: "espeak-ng (en-us, 175 wpm) speaking each clause as the tokens arrive, streaming its chunks (marks tts_first_audio). Measured; one engine shared by all sessions.",

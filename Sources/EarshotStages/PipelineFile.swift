@@ -24,6 +24,9 @@ public struct PipelineFile: Sendable {
     public var description: String
     /// Each stage's `source:` note, by stage id, where it has one.
     public var sources: [String: String]
+    /// What each stage is told beyond the audio (`StageDescriptor.knowledge`), by stage id, where
+    /// it is told something.
+    public var knowledge: [String: String] = [:]
     /// Names this pipeline's text and overrides (FNV-1a, 64 bits, hex): two runs of one design name
     /// from different pipelines are told apart by it.
     public var digest: String
@@ -70,7 +73,7 @@ public struct PipelineFile: Sendable {
         let description = try top.optionalText("description")?.value ?? ""
         let list = try top.sequence("stages")
         guard !list.value.isEmpty else { throw InputError(file: file, line: list.line, "stages must list at least one stage") }
-        var sources: [String: String] = [:]
+        var sources: [String: String] = [:], knowledge: [String: String] = [:]
         var realTimeOnly: [String] = []
         var steps: [Pipeline.Step] = []
         for node in list.value {
@@ -84,19 +87,19 @@ public struct PipelineFile: Sendable {
                     guard let entries = branch.sequence, !entries.isEmpty else {
                         throw InputError(file: file, line: branch.mark?.line ?? line, "a parallel branch must be a non-empty list of stages")
                     }
-                    specs.append(try entries.map { try stage($0, file: file, registry: registry, overrides: overrides, sources: &sources, realTimeOnly: &realTimeOnly) })
+                    specs.append(try entries.map { try stage($0, file: file, registry: registry, overrides: overrides, sources: &sources, knowledge: &knowledge, realTimeOnly: &realTimeOnly) })
                 }
                 steps.append(.parallel(specs))
             } else {
-                steps.append(.stage(try stage(node, file: file, registry: registry, overrides: overrides, sources: &sources, realTimeOnly: &realTimeOnly)))
+                steps.append(.stage(try stage(node, file: file, registry: registry, overrides: overrides, sources: &sources, knowledge: &knowledge, realTimeOnly: &realTimeOnly)))
             }
         }
         return PipelineFile(pipeline: Pipeline(name: name.value, steps: steps), description: description, sources: sources,
-                            digest: digest(yaml, overrides: overrides), realTimeOnly: realTimeOnly)
+                            knowledge: knowledge, digest: digest(yaml, overrides: overrides), realTimeOnly: realTimeOnly)
     }
 
     private static func stage(_ node: Node, file: String, registry: StageRegistry, overrides: [String: String],
-                              sources: inout [String: String], realTimeOnly: inout [String]) throws -> StageSpec {
+                              sources: inout [String: String], knowledge: inout [String: String], realTimeOnly: inout [String]) throws -> StageSpec {
         let line = node.mark?.line ?? 1
         guard let mapping = node.mapping, let nameNode = mapping["stage"], let name = nameNode.scalar?.string else {
             throw InputError(file: file, line: line, "a stage entry needs 'stage: NAME' (or 'parallel:')")
@@ -127,6 +130,7 @@ public struct PipelineFile: Sendable {
             }
         }
         let args = StageArguments(values)
+        if let told = descriptor.knowledge(args) { knowledge[id] = told }
         // Make one now so a factory's own complaint (an engine that will not start) surfaces at load time.
         do {
             _ = try descriptor.make(args)

@@ -7,7 +7,11 @@ import Synchronization
 ///
 /// Loading takes a few hundred milliseconds (the full language model most of it), far too long
 /// to do per session or per test, so decoders are kept in a process-wide pool (`checkOut`,
-/// `checkIn`) and reused: one decoder per session at a time, never shared by two.
+/// `checkIn`) and reused: one decoder per session at a time, never shared by two. A decoder
+/// adapts its cepstral mean to the channel it hears, utterance after utterance; checked in, it
+/// gets back the mean it was loaded with, so a session hears as it would on a fresh decoder and
+/// never as the session before it left it (a telephone recording's mean made the next session's
+/// first turn on wideband audio come out as other words).
 /// `@unchecked Sendable` because it moves between owners only through the pool's lock and
 /// is used by one stage at a time, on that stage's queue.
 public final class PocketSphinxDecoder: @unchecked Sendable {
@@ -21,18 +25,20 @@ public final class PocketSphinxDecoder: @unchecked Sendable {
     public let search: Search
     public let modelDirectory: String
     private let decoder: OpaquePointer
+    /// The cepstral mean as loaded, with the running sum and frame count behind it.
+    private var initialMean: [Float] = []
+    private var initialSum: [Float] = []
+    private var initialFrames: Int32 = 0
     public private(set) var inUtterance = false
 
     public init(search: Search, modelDirectory: String) throws(PocketSphinxError) {
         self.search = search
         self.modelDirectory = modelDirectory
+        try Self.checkModel(search: search, modelDirectory: modelDirectory)
         let dir = URL(fileURLWithPath: modelDirectory)
         let hmm = dir.appendingPathComponent("en-us").path
         let dict = dir.appendingPathComponent("cmudict-en-us.dict").path
         let lm = dir.appendingPathComponent("en-us.lm.bin").path
-        for path in [hmm, dict] + (search == .languageModel ? [lm] : []) where !FileManager.default.fileExists(atPath: path) {
-            throw .modelMissing(path)
-        }
         Self.silenceLogging
         var args = ["-hmm", hmm, "-dict", dict]
         if search == .languageModel { args += ["-lm", lm] }
@@ -51,9 +57,44 @@ public final class PocketSphinxDecoder: @unchecked Sendable {
                 throw .grammarRefused
             }
         }
+        let size = Int(earshot_ps_cmn_size(decoder))
+        guard size > 0 else { return }
+        initialMean = [Float](repeating: 0, count: size)
+        initialSum = initialMean
+        initialFrames = initialMean.withUnsafeMutableBufferPointer { mean in
+            initialSum.withUnsafeMutableBufferPointer { earshot_ps_cmn_save(decoder, mean.baseAddress, $0.baseAddress) }
+        }
+    }
+
+    /// What the decoder has learnt of the channel so far: its cepstral mean.
+    var cepstralMean: [Float] {
+        var mean = [Float](repeating: 0, count: initialMean.count), sum = mean
+        guard !mean.isEmpty else { return [] }
+        _ = mean.withUnsafeMutableBufferPointer { m in sum.withUnsafeMutableBufferPointer { earshot_ps_cmn_save(decoder, m.baseAddress, $0.baseAddress) } }
+        return mean
+    }
+
+    /// Forgets what the decoder learnt of the channel: a new stream (the front end's noise
+    /// estimate starts again), and its cepstral mean, with the running sum behind it, back to what
+    /// they were when it was loaded.
+    func resetChannel() {
+        ps_start_stream(decoder)   // the front end's noise estimate: kept per stream, reset here
+        guard !initialMean.isEmpty else { return }
+        initialMean.withUnsafeBufferPointer { mean in
+            initialSum.withUnsafeBufferPointer { earshot_ps_cmn_restore(decoder, mean.baseAddress, $0.baseAddress, initialFrames) }
+        }
     }
 
     deinit { ps_free(decoder) }
+
+    /// Throws `modelMissing` for the first file `search` needs that `modelDirectory` lacks.
+    public static func checkModel(search: Search, modelDirectory: String) throws(PocketSphinxError) {
+        let dir = URL(fileURLWithPath: modelDirectory)
+        let files = ["en-us", "cmudict-en-us.dict"] + (search == .languageModel ? ["en-us.lm.bin"] : [])
+        for path in files.map({ dir.appendingPathComponent($0).path }) where !FileManager.default.fileExists(atPath: path) {
+            throw .modelMissing(path)
+        }
+    }
 
     public func startUtterance() throws(PocketSphinxError) {
         if inUtterance { _ = try endUtterance() }
@@ -100,6 +141,7 @@ public final class PocketSphinxDecoder: @unchecked Sendable {
     /// Returns a decoder to the pool, its utterance (if any) ended, for the next session.
     public static func checkIn(_ decoder: PocketSphinxDecoder) {
         if decoder.inUtterance { _ = try? decoder.endUtterance() }
+        decoder.resetChannel()
         let key = poolKey(decoder.search, decoder.modelDirectory)
         idle.withLock { $0[key, default: []].append(decoder) }
     }

@@ -3,6 +3,16 @@ import EarshotCore
 
 /// `stt-pocketsphinx`: CMU PocketSphinx recognising the user's audio as it streams in.
 ///
+/// What it listens for is its `recognition`: a fixed search (the full language model, or a
+/// grammar of phrases the user wrote), or a grammar of the scenario's own transcripts. The
+/// latter is knowledge the user gives the recogniser, as a deployment gives one its domain
+/// grammar: the stage then declares `readsPhrases` and gets the session's phrases (the turns'
+/// `text:` as a sorted set, never which turn says what) when the session starts; a scenario with
+/// no transcripts gets the full language model instead. Audio at another rate than the model's
+/// 16 kHz is resampled to it (speexdsp): on 8 kHz telephone recordings that beats running the
+/// model's front end at 8 kHz, whose filter bank then no longer matches the one it was trained
+/// with (docs/input.md has the figures).
+///
 /// An utterance opens at the VAD's `speechStarted` (with a little audio from just before it,
 /// which the decoder's noise estimate wants) and stays open across mid-turn pauses until
 /// `endOfTurn`. Partials (`isFinal: false`) go out whenever the best hypothesis changes; at
@@ -18,10 +28,28 @@ public final class PocketSphinxStage: Stage {
     public let consumes: FrameKinds = [.audio, .event]
     public let produces: FrameKinds = [.text, .event]
     public let partials: Bool
+    public let recognition: Recognition
+    public let modelDirectory: String
     public static let decoderRate = 16_000
     static let preroll: Duration = .milliseconds(100)
 
-    private let decoder: PocketSphinxDecoder
+    /// Where the stage's search comes from.
+    public enum Recognition: Sendable, Equatable {
+        /// A search chosen by the stage's parameters: the language model, or a grammar.
+        case fixed(PocketSphinxDecoder.Search)
+        /// A grammar of the scenario's transcripts (`context.phrases`); the full language model
+        /// for a scenario without any.
+        case scenarioGrammar
+    }
+
+    /// The search in use: fixed, or chosen when the session started.
+    public private(set) var search: PocketSphinxDecoder.Search?
+    /// Words of the scenario's transcripts the dictionary lacks, left out of its grammar.
+    public private(set) var leftOut: [String] = []
+    public var readsPhrases: Bool { recognition == .scenarioGrammar }
+
+    private var decoder: PocketSphinxDecoder?
+    private var setupFailure: PocketSphinxError?
     private var resampler: Resampler?
     private var recent: [(samples: [Int16], duration: Duration)] = []
     private var recentDuration: Duration = .zero
@@ -29,13 +57,52 @@ public final class PocketSphinxStage: Stage {
 
     public init(search: PocketSphinxDecoder.Search, modelDirectory: String, partials: Bool = true) throws {
         decoder = try PocketSphinxDecoder.checkOut(search: search, modelDirectory: modelDirectory)
+        recognition = .fixed(search)
+        self.search = search
+        self.modelDirectory = modelDirectory
         self.partials = partials
     }
 
-    deinit { PocketSphinxDecoder.checkIn(decoder) }
+    /// A stage whose grammar is the scenario's transcripts, loaded when its session starts; the
+    /// model's files are checked now, so a missing one is a load-time error.
+    public init(grammarFromScenarioWith modelDirectory: String, partials: Bool = true) throws {
+        try PocketSphinxDecoder.checkModel(search: .languageModel, modelDirectory: modelDirectory)
+        recognition = .scenarioGrammar
+        self.modelDirectory = modelDirectory
+        self.partials = partials
+    }
+
+    deinit { if let decoder { PocketSphinxDecoder.checkIn(decoder) } }
+
+    /// Loads the scenario's grammar (before the session's clock starts). A failure fails each turn
+    /// with the reason.
+    public func started(context: StageContext) {
+        guard decoder == nil else { return }
+        do throws(PocketSphinxError) {
+            let dictionary = try PronunciationDictionary.words(modelDirectory: modelDirectory)
+            let chosen: PocketSphinxDecoder.Search
+            if let built = RecognitionGrammar.build(phrases: context.phrases ?? [], dictionary: dictionary) {
+                chosen = .grammar(built.jsgf)
+                leftOut = built.leftOut
+            } else {
+                chosen = .languageModel
+            }
+            search = chosen
+            decoder = try PocketSphinxDecoder.checkOut(search: chosen, modelDirectory: modelDirectory)
+        } catch {
+            setupFailure = error
+        }
+    }
 
     public func receive(_ frame: Frame, context: StageContext) throws {
-        let decoder = self.decoder
+        guard let decoder else {
+            // No decoder: the session's grammar did not load. Each turn fails saying why.
+            if case .audio = frame.payload { return }
+            if frame.event == .endOfTurn {
+                context.fail(turn: frame.turn, reason: "\(setupFailure ?? .initFailed("no decoder"))")
+            }
+            return context.emit(frame)
+        }
         switch frame.payload {
         case .audio(let audio):
             let samples = try pcm(audio)

@@ -10,18 +10,24 @@ public struct StageDescriptor: Sendable {
     public var role: Role
     public var summary: String
     public var parameters: [StageParameter]
+    /// What a stage standing for a real component is told beyond the audio, given its
+    /// arguments (a recogniser's grammar): knowledge that flatters its figures, so the run records
+    /// it in run.json. Nil when it is told nothing.
+    public var knowledge: @Sendable (StageArguments) -> String?
     public var make: @Sendable (StageArguments) throws -> any Stage
     /// The stage talks to something outside that runs on the wall clock (an agent over a socket):
     /// a virtual run would measure nothing true, so it is refused.
     public var needsRealTime: Bool
 
     public init(name: String, role: Role, summary: String, parameters: [StageParameter] = [], needsRealTime: Bool = false,
+                knowledge: @escaping @Sendable (StageArguments) -> String? = { _ in nil },
                 make: @escaping @Sendable (StageArguments) throws -> any Stage) {
         self.needsRealTime = needsRealTime
         self.name = name
         self.role = role
         self.summary = summary
         self.parameters = parameters
+        self.knowledge = knowledge
         self.make = make
     }
 

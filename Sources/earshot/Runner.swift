@@ -110,6 +110,10 @@ struct Runner {
                           "scenarios": scenarios.map(\.name).joined(separator: ",")]
         if let shard = options.shard { parameters["shard"] = shard }
         if let network = options.network { parameters["network"] = network }
+        // What real components were told beyond the audio (a recogniser's grammar): it flatters their figures.
+        for file in files {
+            for (id, told) in file.knowledge { parameters["knowledge.\(file.pipeline.name).\(id)"] = told }
+        }
         var info = RunInfo(runID: runID, configuration: configuration,
                            budget: options.budget, gates: gates,
                            parameters: parameters, versions: ["earshot": Earshot.version], startedAt: started)

@@ -1,6 +1,6 @@
 import EarshotAudio
 import EarshotCore
-import EarshotStages
+@testable import EarshotStages
 import Testing
 
 @Suite struct PocketSphinxStageTests {
@@ -58,7 +58,8 @@ import Testing
               - stage: stt-pocketsphinx
             """)
         let probe = EngineProbe()
-        let scenario = try EngineTestSupport.single("book-table", speechMs: 2_570, totalMs: 4_000)
+        var scenario = try EngineTestSupport.single("book-table", speechMs: 2_570, totalMs: 4_000)
+        scenario.turns[0].text = "Can you book a table for two at seven tonight?"   // its grammar (phrases: scenario)
         let result = try VirtualRuntime(pipeline: Pipeline(name: "stt", steps: pipeline.steps + [.stage(probe.spec)]),
                                         scenarios: [scenario]).run()
         #expect(probe.texts.filter(\.text.isFinal).map(\.text.text) == ["can you book a table for two at seven tonight"])
@@ -80,5 +81,44 @@ import Testing
         #expect(throws: PocketSphinxError.modelMissing("/nonexistent/en-us")) {
             try PocketSphinxDecoder(search: .languageModel, modelDirectory: "/nonexistent")
         }
+    }
+}
+
+/// Decoders are pooled across sessions; one must not carry what it learnt of one recording's
+/// channel (its live cepstral mean) into the next session's audio.
+@Suite struct PocketSphinxPoolTests {
+    /// A private grammar, so no other test's decoder is in this pool.
+    static let search = PocketSphinxDecoder.Search.grammar(
+        RecognitionGrammar.jsgf(phrases: RecognitionGrammar.fixturePhrases + ["Earshot pool test."]))
+
+    static func decode(_ audio: AudioChunk, with decoder: PocketSphinxDecoder) throws -> String {
+        let pcm = try Resampler.resample(audio.mono, to: PocketSphinxStage.decoderRate).pcm16
+        try decoder.startUtterance()
+        for start in stride(from: 0, to: pcm.count, by: 320) { try decoder.process(Array(pcm[start..<min(start + 320, pcm.count)])) }
+        return try decoder.endUtterance()
+    }
+
+    /// Two turns on a fresh decoder, then a session of telephone audio, then the same two turns on
+    /// the same decoder checked in and out again: the same words, and after each turn the same
+    /// cepstral mean. The mean a turn leaves comes from the running sum behind it, so the whole
+    /// running state must come back, not the mean alone.
+    @Test func aReusedDecoderHearsAsAFreshOne() throws {
+        let root = EngineTestSupport.fixtures.appendingPathComponent("phone-prompts")
+        let telephone = try AudioFile.read(root.appendingPathComponent("utterances/phone-prompts-06.wav"))
+        let turns = try ["what-time", "book-table"].map(EngineTestSupport.utterance)
+        let fresh = try PocketSphinxDecoder.checkOut(search: Self.search, modelDirectory: PocketSphinxStageTests.modelDirectory)
+        let heardFresh = try turns.map { try Self.decode($0, with: fresh) }
+        let learntFresh = fresh.cepstralMean
+        #expect(heardFresh[0].hasPrefix("what time does the pharmacy close today"))
+        PocketSphinxDecoder.checkIn(fresh)
+        let used = try PocketSphinxDecoder.checkOut(search: Self.search, modelDirectory: PocketSphinxStageTests.modelDirectory)
+        #expect(used === fresh)
+        for _ in 0..<3 { _ = try Self.decode(telephone, with: used) }
+        PocketSphinxDecoder.checkIn(used)
+        let reused = try PocketSphinxDecoder.checkOut(search: Self.search, modelDirectory: PocketSphinxStageTests.modelDirectory)
+        #expect(reused === fresh)
+        #expect(try turns.map { try Self.decode($0, with: reused) } == heardFresh)
+        #expect(!learntFresh.isEmpty && reused.cepstralMean == learntFresh)
+        PocketSphinxDecoder.checkIn(reused)
     }
 }
