@@ -16,6 +16,8 @@ connection; connections may overlap.
 
 import argparse
 import asyncio
+import base64
+import bisect
 import json
 import subprocess
 import sys
@@ -157,6 +159,61 @@ class PlaceholderTranscriber(FrameProcessor):
             ))
 
 
+class StreamPosition:
+    """How much of the caller's audio had arrived when: the stream position (ms) by wall clock.
+
+    Twilio stamps each media message with `media.timestamp`, the stream position of its first
+    sample in ms; with the chunk's length added it is the audio received so far. A caller that
+    streams at real time (as Twilio and Earshot do) keeps the stream position on its own timeline,
+    so a moment logged as a stream position can be set beside the caller's measurements without
+    the two machines' clocks having to agree.
+    """
+
+    def __init__(self):
+        self._walls = []
+        self._ends = []
+        self._lengths = []
+
+    def received(self, timestamp_ms: float, chunk_ms: float):
+        if len(self._walls) >= 30_000:  # a long call: keep the last 5 minutes or so
+            for history in (self._walls, self._ends, self._lengths):
+                del history[:15_000]
+        self._walls.append(time.time())
+        self._ends.append(timestamp_ms + chunk_ms)
+        self._lengths.append(chunk_ms)
+
+    def at(self, wall):
+        """The stream position at wall-clock time `wall`: the end of the latest media received by
+        then, plus the time since it arrived up to one chunk's length (the caller's stream runs on
+        between chunks; a chunk that is late stops it there)."""
+        if wall is None:
+            return None
+        i = bisect.bisect_right(self._walls, wall)
+        if not i:
+            return 0.0
+        since = min(max(wall - self._walls[i - 1], 0.0) * 1000, self._lengths[i - 1])
+        return round(self._ends[i - 1] + since, 1)
+
+
+class PositionedTwilioSerializer(TwilioFrameSerializer):
+    """Pipecat's Twilio serializer, unchanged, noting each media message's stream position first."""
+
+    def __init__(self, *, position: StreamPosition, **kwargs):
+        super().__init__(**kwargs)
+        self._position = position
+
+    async def deserialize(self, data):
+        try:
+            message = json.loads(data)
+            if message.get("event") == "media":
+                media = message["media"]
+                chunk = len(base64.b64decode(media["payload"]))  # 8 kHz mu-law: 8 bytes a ms
+                self._position.received(float(media["timestamp"]), chunk / 8)
+        except (ValueError, KeyError, TypeError):
+            pass  # malformed or unstamped: the serializer below decides what it is
+        return await super().deserialize(data)
+
+
 class TurnTimeline(BaseObserver):
     """Wall-clock moments of each turn, written with UserBotLatencyObserver's figure as one line.
 
@@ -164,9 +221,10 @@ class TurnTimeline(BaseObserver):
     segment, so the absolute times of the moments it is built from are logged too.
     """
 
-    def __init__(self, log_path, call_id, stream_id):
+    def __init__(self, log_path, call_id, stream_id, position: StreamPosition):
         super().__init__()
         self._log_path = log_path
+        self._position = position
         self._call = {"call_sid": call_id, "stream_sid": stream_id}
         self._turn = 0
         self._latency = None
@@ -209,12 +267,19 @@ class TurnTimeline(BaseObserver):
         if self._latency is None:  # a greeting, not a reply to a user turn
             return
         self._turn += 1
+        at = self._position.at
+        m = self._moments
         line = {
             "turn": self._turn,
             "user_bot_latency_s": round(self._latency, 4),
             "t": time.time(),
             **self._call,
-            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in self._moments.items()},
+            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in m.items()},
+            # The caller's audio received (ms of stream) at the VAD's decision, the turn's release
+            # and BotStartedSpeaking: the same moments on the caller's timeline.
+            "stream_ms_at_vad_stop": at(m.get("vad_stopped_at")),
+            "stream_ms_at_turn_released": at(m.get("turn_released_at")),
+            "stream_ms_at_bot_started": at(m.get("bot_started_speaking_at")),
             "user_turn_s": _r(breakdown.user_turn_secs),
             "contributions": [
                 {"label": c.label, "owner": c.owner, "secs": _r(c.duration_secs)}
@@ -244,7 +309,9 @@ async def run_bot(websocket: WebSocket, args):
         return
     logger.info(f"call {call.call_id} stream {call.stream_id}")
 
-    serializer = TwilioFrameSerializer(
+    position = StreamPosition()
+    serializer = PositionedTwilioSerializer(
+        position=position,
         stream_sid=call.stream_id,
         call_sid=call.call_id,
         # No Twilio account behind it: hanging up through Twilio's REST API would only fail.
@@ -291,7 +358,7 @@ async def run_bot(websocket: WebSocket, args):
     ])
 
     latency = UserBotLatencyObserver()
-    timeline = TurnTimeline(args.latency_log, call.call_id, call.stream_id)
+    timeline = TurnTimeline(args.latency_log, call.call_id, call.stream_id, position)
 
     @latency.event_handler("on_latency_measured")
     async def on_latency_measured(_observer, seconds):

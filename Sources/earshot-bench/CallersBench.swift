@@ -52,9 +52,11 @@ extension EarshotBench {
             config.arrivalInterval = .milliseconds(max(1, (1000 / ramp).rounded()))
 
             progress("callers: reference, \(n) sessions through pass-through")
+            let referenceCPU0 = Self.ownCPUSeconds()
             let reference = try RealtimeRuntime(pipeline: try PipelineFile.parse("name: reference\nstages:\n  - stage: pass-through\n",
                                                                                 file: "reference").pipeline,
                                                 scenarios: [scenario], configuration: config).run()
+            let referenceCPU = Self.ownCPUSeconds() - referenceCPU0
             let pipeline = try PipelineFile.parse("""
                 name: echo-agent
                 stages:
@@ -85,6 +87,8 @@ extension EarshotBench {
             table.add("harness_cpu" + at, ownCPU / wall * 100, unit: .percent, target: "reference (of one core, over the run's wall time)")
             table.add("harness_cpu_per_frame" + at, ownCPU / frames * 1e6, unit: .microseconds,
                       target: "reference (a frame out and its echo back: resampling, μ-law, JSON, socket, playout)")
+            table.add("reference_cpu_per_frame" + at, referenceCPU / Double(max(1, reference.harness.framesSent)) * 1e6, unit: .microseconds,
+                      target: "reference (the same frames through pass-through: pacer, hops, playout)")
             table.add("agent_cpu" + at, agentCPU / wall * 100, unit: .percent, target: "reference (the echo agent process, of one core)")
             table.add("agent_cpu_per_frame" + at, agentCPU / frames * 1e6, unit: .microseconds, target: "reference (the echo agent, per frame it echoed)")
             if let first = failed.first?.failure { FileHandle.standardError.write(Data("callers: \(n): first failure: \(first)\n".utf8)) }
