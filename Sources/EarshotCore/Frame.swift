@@ -18,6 +18,11 @@ public struct Frame: Sendable {
     /// Run-clock time at which the source emitted the frame this one derives from; kept by
     /// `emit(_:)` of a forwarded frame, so source→sink latency is measurable through any chain.
     public var origin: RunTime
+    /// For a frame straight from the source, which of the session's source frames it is (0-based);
+    /// nil for frames stages make. Under overload the pacer drops frames rather than send them
+    /// late, so a stage that places the user's audio on the timeline (a connector streaming it to an
+    /// agent) reads the gap here instead of counting what it was given and drifting.
+    public var sourceIndex: Int?
 
     public init(_ payload: Payload, turn: Int, origin: RunTime = .zero) {
         self.payload = payload

@@ -60,6 +60,7 @@ public struct SourceTimeline: Sendable {
     func frame(_ k: Int, at time: RunTime) -> Frame {
         var frame = Frame(.audio(frames[k]), turn: turnOfFrame[k], origin: time)
         frame.emittedAt = time
+        frame.sourceIndex = k
         return frame
     }
 

@@ -77,6 +77,8 @@ final class AgentConnector<Wire: CallerWire>: Stage {
     private var queued: [Int16] = []
     /// Wire-rate samples sent, for `deliveredUserAudio`.
     private var sent = 0
+    /// Source samples of the timeline passed on so far, gaps included.
+    private var consumed = 0
 
     /// Where the caller's playout of what the agent sent ends, modelled as `Playout` does.
     private var playheadEnd = RunTime.zero
@@ -116,7 +118,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             ticking = true
             tick(context)
         }
-        try send(audio, context)
+        try send(audio, startingAt: frame.sourceIndex.map { $0 * audio.frameCount }, context)
     }
 
     func finished(context: StageContext) {
@@ -244,8 +246,18 @@ final class AgentConnector<Wire: CallerWire>: Stage {
 
     // MARK: The user's audio
 
-    private func send(_ audio: AudioChunk, _ context: StageContext) throws {
-        let mono = audio.channels == 1 ? audio : audio.mono
+    /// `position`: where the frame starts on the session's timeline, in samples, when it came
+    /// straight from the source. Frames the pacer dropped leave a gap, sent as silence: a phone's
+    /// line runs on in real time whatever its capture does, and the timestamps and `uplink` marks
+    /// stay on the timeline.
+    private func send(_ audio: AudioChunk, startingAt position: Int?, _ context: StageContext) throws {
+        var mono = audio.channels == 1 ? audio : audio.mono
+        if let position {
+            if position > consumed {
+                mono.samples.insert(contentsOf: repeatElement(0, count: position - consumed), at: 0)
+            }
+            consumed = position + audio.frameCount
+        }
         if resampler == nil && mono.sampleRate != wire.sampleRate {
             resampler = try Resampler(from: mono.sampleRate, to: wire.sampleRate)
         }

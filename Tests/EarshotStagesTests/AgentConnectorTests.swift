@@ -138,6 +138,31 @@ import Testing
         }
     }
 
+    /// Drops every third source frame, as an overloaded pacer drops frames it reached too late.
+    final class DropEveryThird: Stage {
+        let name = "drop-every-third"
+        let consumes: FrameKinds = .audio
+        let produces: FrameKinds = .audio
+        func receive(_ frame: Frame, context: StageContext) {
+            if (frame.sourceIndex ?? 0) % 3 != 1 { context.emit(frame) }
+        }
+    }
+
+    /// The caller sends the frames that never came as silence, so its stream stays on the
+    /// timeline: the `uplink` mark lands within a frame of the end of speech, not behind by the
+    /// third of the audio dropped before it (about 430 ms here), and the agent still answers.
+    @Test func droppedSourceFramesLeaveAGapNotADrift() throws {
+        let agent = try LocalAgent(LocalAgent.Configuration(wire: .twilio))
+        defer { agent.stop() }
+        let connector = try EngineTestSupport.pipeline("agent", "  - {stage: agent-twilio, url: \"\(agent.url)\", hang_up_after_ms: 500}\n")
+        let pipeline = Pipeline(name: "dropping", steps: [.stage(EngineTestSupport.spec("drop") { DropEveryThird() })] + connector.steps)
+        let s = EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
+        let turn = try #require(try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run().turns.first)
+        let lag = try #require(turn.marks[.uplink]).milliseconds - turn.userEnd.milliseconds
+        #expect(lag >= 0 && lag <= 45, "uplink \(lag) ms after the end of speech")
+        #expect(turn.outcome == .responded, "\(String(describing: turn.failure))")
+    }
+
     @Test func twilioClearStopsPlayoutAtBargeIn() throws {
         // The reply (3 s of tone) starts about 500 ms after 1300; the user barges in at 2200.
         var s = EngineTestSupport.voiced(totalMs: 5_000, turns: [[300..<1_300], [2_200..<2_800]])
