@@ -70,7 +70,8 @@ final class AgentConnector<Wire: CallerWire>: Stage {
     private var lastInput = RunTime.zero
     /// A fault before the first turn, charged to the first turn.
     private var earlyFailure: String?
-    private var ticking = false
+    /// The next look at the call: to hang up, or to give up on a silent agent.
+    private var check: Scheduled?
 
     private var resampler: Resampler?
     private var inputRate = 0
@@ -107,6 +108,9 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             turn = frame.turn
             turnBegan = context.now
             turnSettled = false
+            // The new turn's silence deadline may come before the look already planned.
+            check?.cancel()
+            check = nil
             if turn > 0, let why = earlyFailure {
                 earlyFailure = nil
                 failTurn(why, context)
@@ -114,10 +118,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             if client == nil && dial > 0 { connect(context) }
         }
         if dial == 0 { connect(context) }
-        if !ticking {
-            ticking = true
-            tick(context)
-        }
+        if check == nil { armCheck(context) }
         try send(audio, startingAt: frame.sourceIndex.map { $0 * audio.frameCount }, context)
     }
 
@@ -166,6 +167,10 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             context.recordConnection(setUp)
             isOpen = true
             lastFromAgent = context.now
+            if let planned = check, !hungUp {
+                planned.cancel()
+                armCheck(context)
+            }
             for text in outbox { client?.send(text) }
             outbox = []
         case .message(let message):
@@ -280,9 +285,20 @@ final class AgentConnector<Wire: CallerWire>: Stage {
 
     // MARK: Timers
 
-    /// Four times a second: hang up once the user's audio has ended, and report an agent that has
-    /// gone quiet on a turn that waits for it.
-    private func tick(_ context: StageContext) {
+    /// Plans the next look at the call for the earliest moment something may be due: the caller's
+    /// hang-up once the user's audio has stopped coming, or the silence limit of a turn that waits
+    /// on the agent. Input every 20 ms only moves the deadlines; one timer per deadline, not per
+    /// frame or per tick, keeps a thousand calls' timers off the executors.
+    private func armCheck(_ context: StageContext) {
+        var due = lastInput + configuration.hangUpAfter
+        if turn > 0, !turnSettled, client != nil { due = min(due, max(turnBegan, lastFromAgent) + configuration.silenceTimeout) }
+        check = context.schedule(after: max(.milliseconds(1), due - context.now)) { [unowned self] in
+            check = nil
+            look(context)
+        }
+    }
+
+    private func look(_ context: StageContext) {
         let now = context.now
         if now - lastInput >= configuration.hangUpAfter {
             hangUp()
@@ -291,7 +307,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
         if turn > 0, !turnSettled, client != nil, now - max(turnBegan, lastFromAgent) >= configuration.silenceTimeout {
             failTurn("the agent sent nothing for \(configuration.silenceTimeout.milliseconds.formatted()) ms", context)
         }
-        context.schedule(after: .milliseconds(250)) { [unowned self] in tick(context) }
+        armCheck(context)
     }
 
     private func hangUp() {

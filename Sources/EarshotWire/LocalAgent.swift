@@ -134,7 +134,7 @@ private final class AgentCall: @unchecked Sendable {
 
     func echo(_ pcm: [Int16]) {
         switch configuration.wire {
-        case .twilio: peer.send(TwilioAgent.media(pcm, streamSid: streamSid))
+        case .twilio: peer.send(TwilioAgent.media(pcm[...], streamSid: streamSid))
         case .realtime: peer.send(RealtimeAgent.audioDelta(pcm, responseID: "resp_echo"))
         }
     }

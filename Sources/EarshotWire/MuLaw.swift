@@ -1,7 +1,16 @@
 /// G.711 μ-law, the telephone network's 8-bit companding (ITU-T G.711), which Twilio Media Streams
 /// carries at 8 kHz. Encoding follows the reference: bias 0x84, clip at 32635, bits inverted.
 public enum MuLaw {
-    public static func encode(_ samples: some Sequence<Int16>) -> [UInt8] { samples.map(encode) }
+    public static func encode(_ samples: ArraySlice<Int16>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: samples.count) { out, count in
+            samples.withUnsafeBufferPointer { input in
+                for i in 0..<input.count { out[i] = encode(input[i]) }
+            }
+            count = samples.count
+        }
+    }
+
+    public static func encode(_ samples: [Int16]) -> [UInt8] { encode(samples[...]) }
 
     public static func encode(_ sample: Int16) -> UInt8 {
         var s = Int(sample)
@@ -18,7 +27,16 @@ public enum MuLaw {
         return ~UInt8(sign | exponent << 4 | mantissa)
     }
 
-    public static func decode(_ bytes: some Sequence<UInt8>) -> [Int16] { bytes.map { table[Int($0)] } }
+    public static func decode(_ bytes: [UInt8]) -> [Int16] {
+        table.withUnsafeBufferPointer { table in
+            [Int16](unsafeUninitializedCapacity: bytes.count) { out, count in
+                bytes.withUnsafeBufferPointer { input in
+                    for i in 0..<input.count { out[i] = table[Int(input[i])] }
+                }
+                count = bytes.count
+            }
+        }
+    }
 
     /// Byte → linear sample, for all 256 codes.
     public static let table: [Int16] = (0...255).map { code in

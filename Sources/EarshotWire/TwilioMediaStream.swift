@@ -148,7 +148,7 @@ public enum TwilioAgent {
         }
     }
 
-    public static func media(_ pcm: some Collection<Int16>, streamSid: String) -> String {
+    public static func media(_ pcm: ArraySlice<Int16>, streamSid: String) -> String {
         #"{"event":"media","streamSid":"\#(streamSid)","media":{"payload":"\#(WireAudio.base64Bytes(MuLaw.encode(pcm)))"}}"#
     }
 

@@ -48,7 +48,10 @@ public final class WebSocketClient: Sendable {
         head.headers.add(name: "Host", value: address.hostHeader)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         let request = head
-        let bootstrap = ClientBootstrap(group: group)
+        // One loop per call, for the connection and its timer alike: asking the group twice would
+        // hand out loops in pairs, and put every connection on the same one.
+        let loop = group.next()
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { ch in
@@ -81,7 +84,7 @@ public final class WebSocketClient: Sendable {
             }
         }
         // TCP's own limit covers the connect; this one the TLS handshake and the upgrade as well.
-        group.next().scheduleTask(in: .nanoseconds(connectTimeout.nanoseconds)) {
+        loop.scheduleTask(in: .nanoseconds(connectTimeout.nanoseconds)) {
             guard !state.isOpen else { return }
             state.close(reason: "no answer to the WebSocket handshake within \(Int(connectTimeout.milliseconds)) ms")
             line.withLockedValue { $0.channel }?.close(promise: nil)

@@ -22,7 +22,7 @@ struct WireFormatTests {
 
     @Test func aTwilioMediaMessageReadsTheSameByEitherPath() throws {
         let pcm: [Int16] = (0..<160).map { Int16(8_000 * sin(Double($0) / 5)) }
-        let fast = TwilioAgent.media(pcm, streamSid: "MZ1")
+        let fast = TwilioAgent.media(pcm[...], streamSid: "MZ1")
         let payload = WireAudio.base64Bytes(MuLaw.encode(pcm))
         // Event not first, spaces, escapes: only the full parser reads this one.
         let general = #"{"streamSid": "MZ\u0031", "extra": [1, 2.5e1, true, null], "event": "media", "media": {"payload": "\#(payload)"}}"#
