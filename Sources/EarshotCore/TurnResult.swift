@@ -48,6 +48,25 @@ public struct TurnResult: Sendable, Equatable {
     /// What the user said, from the scenario (`ScenarioTurn.text`).
     public var reference: String?
 
+    public init(design: String, scenario: String, session: Int, turn: Int, kind: ScenarioTurn.Kind = .turn, outcome: TurnOutcome,
+                userStart: RunTime, userEnd: RunTime, agentStart: RunTime? = nil, marks: [Mark: RunTime] = [:],
+                stopLatency: Duration? = nil, failure: StageFailure? = nil, heard: String? = nil, reference: String? = nil) {
+        self.design = design
+        self.scenario = scenario
+        self.session = session
+        self.turn = turn
+        self.kind = kind
+        self.outcome = outcome
+        self.userStart = userStart
+        self.userEnd = userEnd
+        self.agentStart = agentStart
+        self.marks = marks
+        self.stopLatency = stopLatency
+        self.failure = failure
+        self.heard = heard
+        self.reference = reference
+    }
+
     /// `agent_start − user_end`; negative when the agent talked over the user.
     public var voiceToVoice: Duration? { agentStart.map { $0 - userEnd } }
 
