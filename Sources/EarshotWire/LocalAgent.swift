@@ -53,16 +53,20 @@ public final class LocalAgent: Sendable {
 
     /// Connections accepted, messages read and turns it decided had ended, so far.
     public var counts: (connections: Int, messagesIn: Int, turns: Int) { counters.withLockedValue { $0 } }
+    private let echoes = NIOLockedValueBox<[Duration]>([])
+    /// Twilio: for each mark it sent after a reply, how long the caller took to echo it (on this
+    /// process's clock): the caller's playout of the reply, if the caller keeps the protocol.
+    public var markEchoDelays: [Duration] { echoes.withLockedValue { $0 } }
     public var port: Int { server.port }
     public var url: String { "ws://127.0.0.1:\(server.port)/\(configuration.wire.rawValue)" }
 
     public init(_ configuration: Configuration, port: Int = 0, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.configuration = configuration
-        let counters = self.counters
+        let counters = self.counters, echoes = self.echoes
         let path = "/\(configuration.wire.rawValue)"
         server = try WebSocketServer(port: port, group: group, allows: { $0.hasPrefix(path) }) { peer in
             counters.withLockedValue { $0.connections += 1 }
-            AgentCall(peer: peer, configuration: configuration, counters: counters).attach()
+            AgentCall(peer: peer, configuration: configuration, counters: counters, echoes: echoes).attach()
         }
     }
 
@@ -85,9 +89,13 @@ private final class AgentCall: @unchecked Sendable {
     var replyPlaysUntil = 0
     var pending: NIOCore.Scheduled<Void>?
     var replies = 0
+    let echoes: NIOLockedValueBox<[Duration]>
+    /// When each mark went out.
+    var marksSent: [String: ContinuousClock.Instant] = [:]
 
     init(peer: WebSocketPeer, configuration: LocalAgent.Configuration,
-         counters: NIOLockedValueBox<(connections: Int, messagesIn: Int, turns: Int)>) {
+         counters: NIOLockedValueBox<(connections: Int, messagesIn: Int, turns: Int)>, echoes: NIOLockedValueBox<[Duration]>) {
+        self.echoes = echoes
         self.peer = peer
         self.configuration = configuration
         self.counters = counters
@@ -116,7 +124,10 @@ private final class AgentCall: @unchecked Sendable {
             case .start(let sid): streamSid = sid; return
             case .media(let samples): pcm = samples
             case .stop: peer.close(); return
-            case .connected, .mark: return
+            case .mark(let name):
+                if let sent = marksSent.removeValue(forKey: name) { echoes.withLockedValue { $0.append(ContinuousClock.now - sent) } }
+                return
+            case .connected: return
             }
         case .realtime:
             guard let m = try? RealtimeAgent.read(text) else { return }
@@ -191,6 +202,7 @@ private final class AgentCall: @unchecked Sendable {
                 peer.send(TwilioAgent.media(tone[start..<min(n, start + 160)], streamSid: streamSid))
             }
             peer.send(TwilioAgent.mark("reply-\(replies)", streamSid: streamSid))
+            marksSent["reply-\(replies)"] = .now
         case .realtime:
             let id = "resp_\(replies)"
             peer.send(RealtimeAgent.event("response.created", #""response":{"id":"\#(id)"}"#))

@@ -39,6 +39,21 @@ import Testing
         #expect(turn.marks[.uplink] != nil)
     }
 
+    /// Twilio's mark after a reply comes back when the caller's playout reaches it: the reply's
+    /// length (600 ms of tone) after it was sent, give or take the machine's scheduling.
+    @Test func aMarkIsEchoedWhenPlayoutReachesIt() throws {
+        var c = LocalAgent.Configuration(wire: .twilio)
+        c.replyLength = .milliseconds(600)
+        let agent = try LocalAgent(c)
+        defer { agent.stop() }
+        let pipeline = try EngineTestSupport.pipeline("agent", "  - {stage: agent-twilio, url: \"\(agent.url)\", hang_up_after_ms: 1000}\n")
+        let s = EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
+        _ = try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run()
+        let delays = agent.markEchoDelays.map(\.milliseconds)
+        #expect(delays.count == 1)
+        #expect(delays.allSatisfy { $0 >= 590 && $0 <= 660 }, "\(delays)")
+    }
+
     @Test(arguments: LocalAgent.Wire.allCases)
     func anAgentThatClosesMidTurnFailsTheTurnAndTheNextTurnDialsAgain(wire: LocalAgent.Wire) throws {
         let scenario = EngineTestSupport.voiced(totalMs: 4_000, turns: [[300..<1_000], [2_000..<2_700]])
