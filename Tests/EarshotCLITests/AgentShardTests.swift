@@ -38,33 +38,6 @@ import Yams
         throw Missing(what: "no Job \(job) with one sh -c container in \(file)")
     }
 
-    /// Runs each command at once with `shell`, in `folder` (by default the repository root, where
-    /// the fixtures are), earshot on the PATH.
-    static func runAtOnce(_ commands: [(script: String, env: [String: String])], shell: [String] = ["/bin/sh", "-c"],
-                          in folder: URL = CLI.root) throws -> [CLI.Result] {
-        let path = CLI.binary.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        var running: [(Process, URL)] = []
-        for (script, env) in commands {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: shell[0])
-            p.arguments = Array(shell.dropFirst()) + [script]
-            p.currentDirectoryURL = folder
-            p.environment = ProcessInfo.processInfo.environment.merging(env.merging(["PATH": path]) { $1 }) { $1 }
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-shard-\(UUID().uuidString).log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            p.standardOutput = handle
-            p.standardError = handle
-            try p.run()
-            running.append((p, log))
-        }
-        return running.map { p, log in
-            p.waitUntilExit()
-            defer { try? FileManager.default.removeItem(at: log) }
-            return CLI.Result(status: p.terminationStatus, stdout: (try? String(contentsOf: log, encoding: .utf8)) ?? "", stderr: "")
-        }
-    }
-
     /// What every recipe must leave: one merged run holding every caller's turns, all answered.
     static func expectMerged(_ merged: URL, shards: Int, agent: LocalAgent) throws {
         let turns = try String(contentsOf: merged.appendingPathComponent("turns.csv"), encoding: .utf8)
@@ -95,11 +68,11 @@ import Yams
         try #require(configMaps["agent-twilio.yaml"]).write(to: pipeline, atomically: true, encoding: .utf8)
         let env = callers.env.merging(["SESSIONS": String(Self.sessions), "RAMP": "20", "PIPELINE": pipeline.path, "RESULTS": work.path,
                                        "AGENT_URL": agent.url, "AGENT_TOKEN": "not-a-secret"]) { $1 }
-        let shards = try Self.runAtOnce((0..<completions).map { (callers.script, env.merging(["JOB_COMPLETION_INDEX": String($0)]) { $1 }) })
+        let shards = try CLI.shells((0..<completions).map { (callers.script, env.merging(["JOB_COMPLETION_INDEX": String($0)]) { $1 }) })
         for (i, r) in shards.enumerated() { #expect(r.status == 0, "pod \(i): \(r.stdout)") }
 
         let (merge, _, _) = try Self.container("earshot-merge", in: "earshot-merge-job.yaml")
-        let merged = try Self.runAtOnce([(merge.script, merge.env.merging(["RESULTS": work.path]) { $1 })])
+        let merged = try CLI.shells([(merge.script, merge.env.merging(["RESULTS": work.path]) { $1 })])
         #expect(merged[0].status == 0 || merged[0].status == 1, "merge and check: \(merged[0].stdout)")
         try Self.expectMerged(work.appendingPathComponent("merged"), shards: completions, agent: agent)
     }
@@ -125,7 +98,7 @@ import Yams
                 let values = job == "shard" ? recipe.matrix : [""]
                 let commands = values.map { (step.replacingOccurrences(of: "${{ matrix.shard }}", with: $0), env) }
                 for (command, _) in commands { #expect(!command.contains("${{"), "an expression the test does not know: \(command)") }
-                for r in try Self.runAtOnce(commands, shell: ["/bin/bash", "-e", "-c"], in: work) {
+                for r in try CLI.shells(commands, shell: ["/bin/bash", "-e", "-c"], in: work) {
                     #expect(r.status == 0, "\(job): \(step)\n\(r.stdout)")
                 }
             }

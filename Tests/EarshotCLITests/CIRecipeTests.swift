@@ -36,24 +36,6 @@ import Testing
         }
     }
 
-    static func shell(_ command: String, in folder: URL, env: [String: String]) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-e", "-c", command]
-        p.currentDirectoryURL = folder
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-ci-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: out)
-        defer { try? handle.close(); try? FileManager.default.removeItem(at: out) }
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        return CLI.Result(status: p.terminationStatus, stdout: text, stderr: "")
-    }
-
     @Test func theWorkflowRunsAsWritten() throws {
         let recipe = Recipe(try String(contentsOf: Self.workflow, encoding: .utf8))
         #expect(recipe.jobs.map(\.name) == ["shard", "check"])
@@ -82,7 +64,7 @@ import Testing
                 for step in steps {
                     let command = step.replacingOccurrences(of: "${{ matrix.shard }}", with: value)
                     #expect(!command.contains("${{"), "an expression the test does not know: \(command)")
-                    let r = try Self.shell(command, in: work, env: env)
+                    let r = try CLI.shells([(command, env)], shell: ["/bin/bash", "-e", "-c"], in: work)[0]
                     #expect(r.status == 0, "\(job) \(value): \(command)\n\(r.stdout)")
                 }
             }

@@ -62,6 +62,36 @@ enum CLI {
         var isSet: Bool { lock.withLock { value } }
     }
 
+    /// Runs each script at once with `shell`, in `folder` (by default the repository root, where
+    /// the fixtures are), earshot on the PATH; each result holds the script's output, stdout and
+    /// stderr together, as a CI log does.
+    static func shells(_ scripts: [(script: String, env: [String: String])], shell: [String] = ["/bin/sh", "-c"],
+                       in folder: URL = root) throws -> [Result] {
+        let path = binary.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        var running: [(Process, FileHandle, URL)] = []
+        for (script, env) in scripts {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: shell[0])
+            p.arguments = Array(shell.dropFirst()) + [script]
+            p.currentDirectoryURL = folder
+            p.environment = ProcessInfo.processInfo.environment.merging(env.merging(["PATH": path]) { $1 }) { $1 }
+            // A file, not a pipe: a chatty script never blocks on a full pipe nobody reads yet.
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-shell-\(UUID().uuidString).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            p.standardOutput = handle
+            p.standardError = handle
+            try p.run()
+            running.append((p, handle, log))
+        }
+        return running.map { p, handle, log in
+            p.waitUntilExit()
+            try? handle.close()
+            defer { try? FileManager.default.removeItem(at: log) }
+            return Result(status: p.terminationStatus, stdout: (try? String(contentsOf: log, encoding: .utf8)) ?? "", stderr: "")
+        }
+    }
+
     static func temporaryFolder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("earshot-cli-\(UUID().uuidString)").path
     }
