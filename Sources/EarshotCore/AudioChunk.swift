@@ -26,8 +26,11 @@ public struct AudioChunk: Sendable, Equatable {
     public var duration: Duration { .nanoseconds(Int64(frameCount) * 1_000_000_000 / Int64(sampleRate)) }
 
     /// Samples as 16-bit PCM, clipped at full scale, for engines and wires that take nothing else.
-    public var pcm16: [Int16] {
-        samples.map { Int16(clamping: Int((Swift.max(-1, Swift.min(1, $0)) * 32_767).rounded())) }
+    public var pcm16: [Int16] { samples.map(Self.pcm16) }
+
+    /// One sample as 16-bit PCM: clipped to ±1, scaled by 32 767, rounded.
+    @inlinable public static func pcm16(_ sample: Float) -> Int16 {
+        Int16(clamping: Int((Swift.max(-1, Swift.min(1, sample)) * 32_767).rounded()))
     }
 
     /// Audio from 16-bit PCM, read as `n / 32768`. A concrete array and a plain loop: agent

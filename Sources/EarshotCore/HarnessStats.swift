@@ -7,6 +7,10 @@ public struct HarnessStats: Sendable {
     public var pacerLateness = HarnessStats.histogram()
     /// Real time: from a stage's emit to the next stage's handler starting.
     public var hop = HarnessStats.histogram()
+    /// Real time: from the pacer's emission of a source frame to its first stage's handler
+    /// starting — the wait for a busy executor. Added to the pacer's lateness, it is how late the
+    /// harness took up the user's audio.
+    public var sourceHop = HarnessStats.histogram()
     /// From the source's emission of a frame to its (or its descendant's) arrival at playout.
     public var sourceToSink = HarnessStats.histogram()
     public var framesSent = 0
@@ -33,6 +37,7 @@ public struct HarnessStats: Sendable {
     public mutating func merge(_ other: HarnessStats) {
         pacerLateness.add(other.pacerLateness)
         hop.add(other.hop)
+        sourceHop.add(other.sourceHop)
         sourceToSink.add(other.sourceToSink)
         framesSent += other.framesSent
         framesDropped += other.framesDropped

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// One strict 1 ms timer that paces every session's source.
 ///
@@ -26,7 +27,6 @@ final class Pacer: @unchecked Sendable {
     let queue = DispatchQueue(label: "earshot.pacer")
     let start: Int64
     let staleLimit: Int64
-    private let timer: DispatchSourceTimer
     private var slots: [[Source]]
     private var lastTick: Int64 = -1
     private var active = 0
@@ -38,7 +38,6 @@ final class Pacer: @unchecked Sendable {
         self.start = start
         self.staleLimit = staleLimit.nanoseconds
         self.slots = Array(repeating: [], count: slotCount)
-        timer = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
     }
 
     /// Registers a session whose frame k falls due at `t0 + (k+1)·F`; `t0 − start` must be whole ms.
@@ -48,16 +47,31 @@ final class Pacer: @unchecked Sendable {
         active += 1
     }
 
+    /// Starts the clock on a thread of its own, which sleeps to each millisecond's deadline and
+    /// ticks inside `queue` (a `sync` from an idle thread runs in place): one wake-up per tick.
+    /// A Dispatch timer would take two — its timer thread's, then a worker's — and under load
+    /// each waits for a core.
     func resume() {
-        timer.schedule(deadline: MonotonicClock.deadline(start), repeating: .milliseconds(1), leeway: .nanoseconds(0))
-        timer.setEventHandler { [unowned self] in self.tick() }
-        timer.resume()
+        let thread = Thread { [self] in
+            var next = start
+            while true {
+                var deadline = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
+                while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+                let running = queue.sync { tick() }
+                guard running else { return }
+                // The next millisecond that has not begun: a late wake-up does not queue a burst of ticks.
+                next = max(next + 1_000_000, (MonotonicClock.now() - start) / 1_000_000 * 1_000_000 + start + 1_000_000)
+            }
+        }
+        thread.name = "earshot.pacer"
+        thread.start()
     }
 
-    private func tick() {
+    /// Sends what is due; false once every source has ended.
+    private func tick() -> Bool {
         let now = MonotonicClock.now()
         let tick = (now - start) / 1_000_000
-        guard tick > lastTick else { return }
+        guard tick > lastTick else { return active > 0 }
         // Slots are visited once per millisecond that has begun; a late callback visits every slot it missed.
         let first = max(lastTick + 1, tick - Int64(slots.count) + 1)
         lastTick = tick
@@ -77,7 +91,7 @@ final class Pacer: @unchecked Sendable {
                 }
             }
         }
-        if active == 0 { timer.cancel() }
+        return active > 0
     }
 
     private func send(_ s: Source, now: Int64) {

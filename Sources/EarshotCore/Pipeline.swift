@@ -5,10 +5,30 @@
 public struct StageSpec: Sendable {
     public var name: String
     public var make: @Sendable () throws -> any Stage
+    /// How the stage makes the user's audio its own, when that is the same for every session (a
+    /// connector putting it on its line's rate). A stage that alone hears the source gets it
+    /// converted so, once per scenario before the clock starts, instead of once per session per
+    /// frame: a thousand callers of one scenario resample it once.
+    public var sourceConversion: SourceConversion?
 
-    public init(_ name: String, make: @escaping @Sendable () throws -> any Stage) {
+    public init(_ name: String, sourceConversion: SourceConversion? = nil, make: @escaping @Sendable () throws -> any Stage) {
         self.name = name
+        self.sourceConversion = sourceConversion
         self.make = make
+    }
+}
+
+/// A whole-signal conversion of the scenario's audio (`StageSpec.sourceConversion`). It must keep
+/// the timeline: sample k of the result sits at the time sample k of the input did, so the
+/// scenario's ground truth holds for the converted audio.
+public struct SourceConversion: Sendable {
+    /// The rate the conversion delivers.
+    public var sampleRate: Int
+    public var convert: @Sendable (AudioChunk) throws -> AudioChunk
+
+    public init(sampleRate: Int, convert: @escaping @Sendable (AudioChunk) throws -> AudioChunk) {
+        self.sampleRate = sampleRate
+        self.convert = convert
     }
 }
 
@@ -41,6 +61,26 @@ public struct Pipeline: Sendable {
         var specs: [StageSpec] = []
         var next: [[Int]] = []
         var entry: [Int] = []
+
+        /// The conversion the source's audio gets: the entry stage's, when one stage alone hears the source.
+        var sourceConversion: SourceConversion? {
+            guard entry.count == 1, let node = entry.first, node != Topology.sink else { return nil }
+            return specs[node].sourceConversion
+        }
+
+        /// Each scenario's source, cut into frames after the entry stage's conversion.
+        func timelines(_ scenarios: [Scenario], frameDuration: Duration) throws -> [SourceTimeline] {
+            let conversion = sourceConversion
+            return try scenarios.map { scenario in
+                // A rate with no whole number of samples per frame cannot be framed; the stage converts as the audio comes.
+                guard let conversion, frameDuration.nanoseconds * Int64(conversion.sampleRate) % 1_000_000_000 == 0 else {
+                    return SourceTimeline(scenario: scenario, frameDuration: frameDuration)
+                }
+                var converted = scenario
+                converted.audio = try conversion.convert(scenario.audio)
+                return SourceTimeline(scenario: converted, frameDuration: frameDuration)
+            }
+        }
     }
 
     func topology() -> Topology {

@@ -28,7 +28,7 @@ public final class RealtimeRuntime {
         }
         let slotCount = Int(frameNanos / 1_000_000)
         let topology = pipeline.topology()
-        let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
+        let timelines = try topology.timelines(scenarios, frameDuration: configuration.frameDuration)
         let pool = ExecutorPool(count: executorCount)
         let control = RunControl()
         

@@ -13,7 +13,10 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     let stats: ExecutorPool.Box
     /// Monotonic time of the session's timeline zero; set once, before the pacer starts.
     var t0: Int64 = 0
-    let keyFrames: Set<Int>
+    /// The key source frames in order, and the next one due: the pacer visits every frame in
+    /// order, so one comparison per frame finds them.
+    let keyFrames: [Int]
+    var nextKeyFrame = 0
     /// Pacer-confined: emission times of the key source frames.
     var sourceEmits: [Int: RunTime] = [:]
     /// Work queued or running for this session, plus one held by the source until it ends.
@@ -34,7 +37,7 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         let target = pool.queues[executor]
         queues = (0..<stageCount).map { DispatchQueue(label: "earshot.s\(ledger.session).n\($0)", target: target) }
         sinkQueue = DispatchQueue(label: "earshot.s\(ledger.session).playout", target: target)
-        keyFrames = ledger.keyFrames
+        keyFrames = ledger.keyFrames.sorted()
         control.done.enter()
     }
 
@@ -95,8 +98,10 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
 
     private func deliver(_ frame: Frame, to node: Int) {
         let start = MonotonicClock.now()
-        // Only stage-to-stage hops: a source frame's first hop wakes an idle executor, which the pacer's figures show.
-        if recordsStats && !isEntry[node] { stats.value.hop.record(.nanoseconds(start - t0 - frame.emittedAt.nanoseconds)) }
+        if recordsStats {
+            let waited = Duration.nanoseconds(start - t0 - frame.emittedAt.nanoseconds)
+            if isEntry[node] { stats.value.sourceHop.record(waited) } else { stats.value.hop.record(waited) }
+        }
         guard !control.cancelled.load(ordering: .relaxed) else { return }
         deliverNow(frame, to: node, at: start)
     }
@@ -205,13 +210,19 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
 
     func sourceFrame(_ k: Int, at monotonic: Int64) {
         let time = RunTime(nanoseconds: monotonic - t0)
-        if keyFrames.contains(k) { sourceEmits[k] = time }
+        noteKeyFrame(k, at: time)
         let frame = ledger.pointee.timeline.frame(k, at: time)
         for n in nodes.entry { hop(frame, to: n) }
     }
 
     func sourceDropped(_ k: Int, at monotonic: Int64) {
-        if keyFrames.contains(k) { sourceEmits[k] = RunTime(nanoseconds: monotonic - t0) }
+        noteKeyFrame(k, at: RunTime(nanoseconds: monotonic - t0))
+    }
+
+    private func noteKeyFrame(_ k: Int, at time: RunTime) {
+        guard nextKeyFrame < keyFrames.count, keyFrames[nextKeyFrame] == k else { return }
+        sourceEmits[k] = time
+        nextKeyFrame += 1
     }
 
     func sourceEnded() { release() }

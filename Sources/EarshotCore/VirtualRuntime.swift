@@ -46,7 +46,7 @@ public final class VirtualRuntime: Sendable {
     public func run() throws -> RunResult {
         let wallStart = ContinuousClock.now
         let topology = pipeline.topology()
-        let timelines = scenarios.map { SourceTimeline(scenario: $0, frameDuration: configuration.frameDuration) }
+        let timelines = try topology.timelines(scenarios, frameDuration: configuration.frameDuration)
         // Sessions and batches are ranges, worked out when needed: ten million sessions cost nothing up front.
         let indices = configuration.sessions(scenarioCount: scenarios.count)
         // With as many sessions as scenarios every scenario runs; with fewer, those the sessions pick.

@@ -2,6 +2,7 @@ import EarshotAudio
 import EarshotCore
 import EarshotWire
 import Foundation
+import NIOCore
 import NIOSSL
 
 /// `agent-twilio`, `agent-openai-realtime`: a whole voice agent behind a WebSocket, with the harness
@@ -59,7 +60,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
     private var inbox: StageInbox<(Int, Report)>?
     private var dial = 0
     private var isOpen = false
-    private var outbox: [String] = []
+    private var outbox: [ByteBuffer] = []
     private var hungUp = false
 
     private var turn = 0
@@ -71,11 +72,12 @@ final class AgentConnector<Wire: CallerWire>: Stage {
     /// A fault before the first turn, charged to the first turn.
     private var earlyFailure: String?
     /// The next look at the call: to hang up, or to give up on a silent agent.
-    private var check: Scheduled?
+    private var check: EarshotCore.Scheduled?
 
     private var resampler: Resampler?
     private var inputRate = 0
-    private var queued: [Int16] = []
+    /// The user's audio at the wire's rate, short of a whole message.
+    private var queued: [Float] = []
     /// Wire-rate samples sent, for `deliveredUserAudio`.
     private var sent = 0
     /// Source samples of the timeline passed on so far, gaps included.
@@ -83,7 +85,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
 
     /// Where the caller's playout of what the agent sent ends, modelled as `Playout` does.
     private var playheadEnd = RunTime.zero
-    private var marks: [(name: String, echo: Scheduled)] = []
+    private var marks: [(name: String, echo: EarshotCore.Scheduled)] = []
     private var replyActive = false
     /// The turn the current burst of agent audio answers; nil when no burst is open.
     private var replyTurn: Int?
@@ -135,15 +137,15 @@ final class AgentConnector<Wire: CallerWire>: Stage {
         let box = openInbox(context)
         inbox = box
         isOpen = false
-        outbox = wire.opening()
+        outbox = wire.opening().map(Self.message)
         client = WebSocketClient(to: configuration.address, headers: configuration.headers, trustRoots: configuration.trustRoots,
                                  connectTimeout: configuration.connectTimeout) { event in
             switch event {
             case .open(let setUp): box.post((dial, .open(setUp)))
-            case .text(let text):
-                // Parsed on the event loop: the stage's executor gets a value, not a string to scan.
+            case .text(let bytes):
+                // Parsed on the event loop: the stage's executor gets a value, not bytes to scan.
                 do throws(AgentMessage.Malformed) {
-                    box.post((dial, .message(try Wire.read(text))))
+                    box.post((dial, .message(try Wire.read(bytes))))
                 } catch {
                     box.post((dial, .malformed(error)))
                 }
@@ -171,7 +173,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
                 planned.cancel()
                 armCheck(context)
             }
-            for text in outbox { client?.send(text) }
+            for message in outbox { client?.send(message) }
             outbox = []
         case .message(let message):
             lastFromAgent = context.now
@@ -267,20 +269,41 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             resampler = try Resampler(from: mono.sampleRate, to: wire.sampleRate)
         }
         inputRate = mono.sampleRate
-        queued += try (resampler?.process(mono) ?? mono).pcm16
-        let size = wire.samplesPerMessage ?? queued.count
-        var start = 0
-        while queued.count - start >= size && size > 0 {
-            let text = wire.audio(queued[start..<(start + size)])
-            if isOpen { client?.send(text) } else { outbox.append(text) }
-            start += size
+        let line = try resampler?.process(mono).samples ?? mono.samples
+        let size = wire.samplesPerMessage ?? (queued.count + line.count)
+        guard size > 0 else { return }
+        // The common case, a source on the line's rate in whole messages, is sent from the frame as it is.
+        if queued.isEmpty && line.count % size == 0 {
+            send(line[...], size: size)
+        } else {
+            queued += line
+            let whole = queued.count - queued.count % size
+            send(queued[..<whole], size: size)
+            queued.removeFirst(whole)
         }
-        queued.removeFirst(start)
-        sent += start
         guard isOpen else { return }
         // The resampler holds back its filter's delay; audio counts as delivered once it is out.
         let through = max(0, sent - (resampler?.outputLatency ?? 0))
         context.deliveredUserAudio(through: Int(Int64(through) * Int64(inputRate) / Int64(wire.sampleRate)), sampleRate: inputRate)
+    }
+
+    /// Sends `samples` in messages of `size` samples each, or keeps them for when the line opens.
+    private func send(_ samples: ArraySlice<Float>, size: Int) {
+        var start = samples.startIndex
+        while start < samples.endIndex {
+            // Base64 of 16-bit samples, and the JSON around it.
+            var message = WebSocketMessage.buffer(capacity: size * 8 / 3 + 256)
+            wire.audio(samples[start..<min(start + size, samples.endIndex)], into: &message)
+            if isOpen { client?.send(message) } else { outbox.append(message) }
+            start += size
+        }
+        sent += samples.count
+    }
+
+    private static func message(_ text: String) -> ByteBuffer {
+        var message = WebSocketMessage.buffer(capacity: text.utf8.count)
+        message.writeString(text)
+        return message
     }
 
     // MARK: Timers

@@ -45,7 +45,8 @@ extension BuiltInStages {
         parameters: agentParameters(headersHelp: "Headers on the upgrade request, e.g. {Authorization: \"Bearer $AGENT_TOKEN\"}; $NAME reads the environment when the stage is made, and an unset one stops the run.")
             + [StageParameter("custom_parameters", .map, default: .map([]),
                               help: "Sent in the start message's customParameters, as a TwiML <Parameter> would; values read the environment as headers do.")],
-        needsRealTime: true
+        needsRealTime: true,
+        lineRate: { _ in TwilioCaller.lineRate }
     ) { args in
         let configuration: AgentConnector<TwilioCaller>.Configuration = try agentConfiguration(args)
         var secrets: [String] = []
@@ -69,7 +70,8 @@ extension BuiltInStages {
                 StageParameter("session", .text, default: .text(""),
                                help: "The session object of session.update, as JSON (empty: audio/pcm at sample_rate both ways, server_vad with the server's defaults, audio out)."),
             ],
-        needsRealTime: true
+        needsRealTime: true,
+        lineRate: { $0.integer("sample_rate") }
     ) { args in
         let environment = ProcessInfo.processInfo.environment
         let key = environment[args.text("api_key_env")].flatMap { $0.isEmpty ? nil : $0 }

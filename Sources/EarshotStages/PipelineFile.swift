@@ -138,7 +138,7 @@ public struct PipelineFile: Sendable {
             // A factory cannot know where its arguments came from; the loader does.
             throw InputError(file: file, line: fields.line, "stage '\(name)': \(error.message)")
         }
-        return StageSpec(id) { try descriptor.make(args) }
+        return StageSpec(id, sourceConversion: descriptor.lineRate.map { .line(at: $0(args)) }) { try descriptor.make(args) }
     }
 
     static func argument(_ node: Node, for p: StageParameter, line: Int, file: String, stage: String) throws -> StageArgument {

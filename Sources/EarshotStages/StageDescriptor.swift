@@ -18,11 +18,17 @@ public struct StageDescriptor: Sendable {
     /// The stage talks to something outside that runs on the wall clock (an agent over a socket):
     /// a virtual run would measure nothing true, so it is refused.
     public var needsRealTime: Bool
+    /// The rate of the line the stage sends the user's audio on, given its arguments (a phone
+    /// line's 8 kHz): a stage that alone hears the source gets it on that line already, converted
+    /// once per scenario (`StageSpec.sourceConversion`). Nil: the stage takes the source as it is.
+    public var lineRate: (@Sendable (StageArguments) -> Int)?
 
     public init(name: String, role: Role, summary: String, parameters: [StageParameter] = [], needsRealTime: Bool = false,
+                lineRate: (@Sendable (StageArguments) -> Int)? = nil,
                 knowledge: @escaping @Sendable (StageArguments) -> String? = { _ in nil },
                 make: @escaping @Sendable (StageArguments) throws -> any Stage) {
         self.needsRealTime = needsRealTime
+        self.lineRate = lineRate
         self.name = name
         self.role = role
         self.summary = summary

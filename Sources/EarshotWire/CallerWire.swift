@@ -1,6 +1,12 @@
+import NIOCore
+
 /// One agent protocol, spoken from the caller's side: what the caller says on the wire, and what
 /// it makes of what the agent says back. Values, no I/O: the connector stage sends what these
 /// return, and reads incoming text with `read` on the event loop, before it reaches the stage.
+///
+/// Audio goes both ways as bytes (fifty messages a second per call): the user's audio is written
+/// straight into the message being sent, and an agent's audio is read straight out of the message
+/// as it came off the socket. The rare messages are strings.
 public protocol CallerWire: Sendable {
     /// The rate the protocol's audio runs at, both ways.
     var sampleRate: Int { get }
@@ -8,16 +14,16 @@ public protocol CallerWire: Sendable {
     var samplesPerMessage: Int? { get }
     /// What the caller sends once connected, before any audio.
     mutating func opening() -> [String]
-    /// One message of the user's audio at `sampleRate`.
-    mutating func audio(_ pcm: ArraySlice<Int16>) -> String
+    /// One message of the user's audio at `sampleRate`, written onto `message`.
+    mutating func audio(_ samples: ArraySlice<Float>, into message: inout ByteBuffer)
     /// The caller has played out up to the agent's mark `name` (Twilio); nil where the protocol has none.
     mutating func played(mark name: String) -> String?
     /// Asks the agent to stop the reply it is sending (OpenAI Realtime); nil where the protocol has none.
     mutating func cancelReply() -> String?
     /// What the caller sends before hanging up.
     mutating func closing() -> [String]
-    /// One message from the agent.
-    static func read(_ text: String) throws(AgentMessage.Malformed) -> AgentMessage
+    /// One message from the agent, as UTF-8 text.
+    static func read(_ message: ByteBuffer) throws(AgentMessage.Malformed) -> AgentMessage
 }
 
 /// What an agent said, in the terms the caller acts on.
@@ -47,6 +53,11 @@ public enum AgentMessage: Sendable, Equatable {
         }
         public var description: String { "malformed message from the agent (\(why)): \(excerpt)" }
     }
+}
+
+extension CallerWire {
+    /// One message from the agent (`read` on bytes).
+    public static func read(_ text: String) throws(AgentMessage.Malformed) -> AgentMessage { try read(ByteBuffer(string: text)) }
 }
 
 extension JSONValue {

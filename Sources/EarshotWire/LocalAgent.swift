@@ -110,12 +110,15 @@ private final class AgentCall: @unchecked Sendable {
         }
     }
 
-    func hear(_ text: String) {
+    func hear(_ message: ByteBuffer) {
         counters.withLockedValue { $0.messagesIn += 1 }
         // The benchmark's echo agent costs as little as an agent can: the payload goes back as it came.
-        if configuration.behaviour == .echo, configuration.wire == .twilio, let payload = TwilioCaller.mediaPayload(text) {
-            return peer.send(#"{"event":"media","streamSid":"\#(streamSid)","media":{"payload":"\#(payload)"}}"#)
+        if configuration.behaviour == .echo, configuration.wire == .twilio, let payload = TwilioCaller.mediaPayload(message) {
+            var echo = WebSocketMessage.buffer(capacity: payload.readableBytes + streamSid.utf8.count + 64)
+            TwilioAgent.media(payload: payload, streamSid: streamSid, into: &echo)
+            return peer.send(echo)
         }
+        let text = String(buffer: message)
         let pcm: [Int16]
         switch configuration.wire {
         case .twilio:

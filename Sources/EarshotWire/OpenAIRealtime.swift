@@ -1,3 +1,6 @@
+import EarshotCore
+import NIOCore
+
 /// The OpenAI Realtime API over WebSocket, as a client speaks it: `session.update` asking for
 /// 16-bit PCM both ways and server-side turn detection, the user's audio as
 /// `input_audio_buffer.append`, the reply as audio deltas between `response.created` and
@@ -23,8 +26,10 @@ public struct RealtimeCaller: CallerWire {
 
     public mutating func opening() -> [String] { [#"{"type":"session.update","session":\#(session)}"#] }
 
-    public mutating func audio(_ pcm: ArraySlice<Int16>) -> String {
-        #"{"type":"input_audio_buffer.append","audio":"\#(WireAudio.base64(pcm))"}"#
+    public mutating func audio(_ samples: ArraySlice<Float>, into message: inout ByteBuffer) {
+        message.writeStaticString(#"{"type":"input_audio_buffer.append","audio":""#)
+        WireAudio.writeBase64(pcm16: samples.lazy.map(AudioChunk.pcm16), into: &message)
+        message.writeStaticString(#""}"#)
     }
 
     public mutating func played(mark name: String) -> String? { nil }
@@ -33,7 +38,8 @@ public struct RealtimeCaller: CallerWire {
 
     public mutating func closing() -> [String] { [] }
 
-    public static func read(_ text: String) throws(AgentMessage.Malformed) -> AgentMessage {
+    public static func read(_ message: ByteBuffer) throws(AgentMessage.Malformed) -> AgentMessage {
+        let text = String(buffer: message)
         let m = try JSONValue.message(text)
         guard let type = m["type"]?.string else { throw AgentMessage.Malformed("no \"type\"", in: text) }
         switch type {

@@ -1,11 +1,11 @@
 import NIOCore
 import NIOWebSocket
 
-/// Text messages out of WebSocket frames: a message split over continuation frames is joined
-/// again. One per connection, confined to its event loop.
+/// Text messages out of WebSocket frames, as their UTF-8 bytes: a message split over continuation
+/// frames is joined again. One per connection, confined to its event loop.
 struct TextMessages {
     enum Step {
-        case message(String)
+        case message(ByteBuffer)
         /// The frame began or continued a message still unfinished.
         case pending
         /// A continuation frame with no message begun: the peer broke the protocol.
@@ -17,7 +17,7 @@ struct TextMessages {
     /// What a `.text` or `.continuation` frame adds.
     mutating func add(_ frame: WebSocketFrame) -> Step {
         if frame.opcode == .text {
-            if frame.fin { return .message(String(buffer: frame.unmaskedData)) }
+            if frame.fin { return .message(frame.unmaskedData) }
             partial = frame.unmaskedData
             return .pending
         }
@@ -25,6 +25,6 @@ struct TextMessages {
         var piece = frame.unmaskedData
         p.writeBuffer(&piece)
         partial = frame.fin ? nil : p
-        return frame.fin ? .message(String(buffer: p)) : .pending
+        return frame.fin ? .message(p) : .pending
     }
 }

@@ -1,3 +1,6 @@
+import EarshotCore
+import NIOCore
+
 /// Twilio Media Streams (bidirectional), as Twilio itself speaks it to an agent's WebSocket:
 /// `connected`, `start` with the stream's ids and media format, `media` every 20 ms with base64
 /// μ-law at 8 kHz, `mark` echoes, `stop`. The agent answers with `media`, `mark` and `clear`.
@@ -11,7 +14,9 @@ public struct TwilioCaller: CallerWire {
     private var chunk = 0
     private var timestampMs = 0
 
-    public var sampleRate: Int { 8_000 }
+    /// μ-law at 8 kHz, as the telephone network carries it.
+    public static let lineRate = 8_000
+    public var sampleRate: Int { Self.lineRate }
     public var samplesPerMessage: Int? { 160 }
 
     /// Ids are Twilio-shaped (two letters and 32 hex digits) and unique per `call`, so an agent
@@ -41,11 +46,20 @@ public struct TwilioCaller: CallerWire {
         ]
     }
 
-    public mutating func audio(_ pcm: ArraySlice<Int16>) -> String {
-        let payload = WireAudio.base64Bytes(MuLaw.encode(pcm))
+    public mutating func audio(_ samples: ArraySlice<Float>, into message: inout ByteBuffer) {
         chunk += 1
-        defer { timestampMs += pcm.count / 8 }
-        return #"{"event":"media","sequenceNumber":"\#(next())","media":{"track":"inbound","chunk":"\#(chunk)","timestamp":"\#(timestampMs)","payload":"\#(payload)"},"streamSid":"\#(streamSid)"}"#
+        message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
+        message.writeString(String(next()))
+        message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
+        message.writeString(String(chunk))
+        message.writeStaticString(#"","timestamp":""#)
+        message.writeString(String(timestampMs))
+        message.writeStaticString(#"","payload":""#)
+        MuLaw.writeBase64(samples, into: &message)
+        message.writeStaticString(#""},"streamSid":""#)
+        message.writeString(streamSid)
+        message.writeStaticString(#""}"#)
+        timestampMs += samples.count / 8
     }
 
     public mutating func played(mark name: String) -> String? {
@@ -58,12 +72,15 @@ public struct TwilioCaller: CallerWire {
         [#"{"event":"stop","sequenceNumber":"\#(next())","stop":{"accountSid":"\#(accountSid)","callSid":"\#(callSid)"},"streamSid":"\#(streamSid)"}"#]
     }
 
-    public static func read(_ text: String) throws(AgentMessage.Malformed) -> AgentMessage {
+    public static func read(_ message: ByteBuffer) throws(AgentMessage.Malformed) -> AgentMessage {
         // Fifty media messages a second per call: those are read without building a document.
-        if let payload = mediaPayload(text) {
-            guard let bytes = WireAudio.bytes(base64: payload) else { throw AgentMessage.Malformed("media.payload is not base64", in: text) }
-            return .audio(MuLaw.decode(bytes))
+        if let payload = mediaPayload(message) {
+            guard let pcm = payload.withUnsafeReadableBytes({ WireAudio.decoded($0) { MuLaw.decode($0) } }) else {
+                throw AgentMessage.Malformed("media.payload is not base64", in: String(buffer: message))
+            }
+            return .audio(pcm)
         }
+        let text = String(buffer: message)
         let m = try JSONValue.message(text)
         guard let event = m["event"]?.string else { throw AgentMessage.Malformed("no \"event\"", in: text) }
         switch event {
@@ -84,10 +101,9 @@ public struct TwilioCaller: CallerWire {
 
 extension TwilioCaller {
     /// The payload of a media message in the shape agents send it — an object that opens with
-    /// `"event":"media"`, has one `"payload"` key and no escapes — or nil, and the full parser reads
-    /// it. Scanned as bytes: String's Character-level search costs more than the rest of the frame.
-    public static func mediaPayload(_ text: String) -> Substring? {
-        let found = text.utf8.withContiguousStorageIfAvailable { b -> Range<Int>? in
+    /// `"event":"media"`, has one `"payload"` key and no escapes — or nil, and the full parser reads it.
+    public static func mediaPayload(_ message: ByteBuffer) -> ByteBuffer? {
+        let found = message.withUnsafeReadableBytes { b -> Range<Int>? in
             func matches(_ word: StaticString, at i: Int) -> Bool {
                 let n = word.utf8CodeUnitCount
                 guard i + n <= b.count else { return false }
@@ -100,7 +116,8 @@ extension TwilioCaller {
             while i < b.count {
                 switch b[i] {
                 case UInt8(ascii: "\\"): return nil
-                case UInt8(ascii: "\"") where matches(#""payload""#, at: i):
+                case UInt8(ascii: "\""):
+                    guard matches(#""payload""#, at: i) else { break }
                     guard start == nil else { return nil }
                     var j = i + 9
                     while j < b.count, b[j] == UInt8(ascii: " ") || b[j] == UInt8(ascii: ":") { j += 1 }
@@ -115,9 +132,7 @@ extension TwilioCaller {
             guard let start, let end = b[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
             return start..<end
         }
-        guard let range = found ?? nil else { return nil }
-        let u = text.utf8
-        return Substring(u[u.index(u.startIndex, offsetBy: range.lowerBound)..<u.index(u.startIndex, offsetBy: range.upperBound)])
+        return found.flatMap { message.getSlice(at: message.readerIndex + $0.lowerBound, length: $0.count) }
     }
 }
 
@@ -150,6 +165,15 @@ public enum TwilioAgent {
 
     public static func media(_ pcm: ArraySlice<Int16>, streamSid: String) -> String {
         #"{"event":"media","streamSid":"\#(streamSid)","media":{"payload":"\#(WireAudio.base64Bytes(MuLaw.encode(pcm)))"}}"#
+    }
+
+    /// A media message carrying `payload` (base64 μ-law) as it is: an echo costs no decoding.
+    public static func media(payload: ByteBuffer, streamSid: String, into message: inout ByteBuffer) {
+        message.writeStaticString(#"{"event":"media","streamSid":""#)
+        message.writeString(streamSid)
+        message.writeStaticString(#"","media":{"payload":""#)
+        message.writeImmutableBuffer(payload)
+        message.writeStaticString(#""}}"#)
     }
 
     public static func mark(_ name: String, streamSid: String) -> String {

@@ -17,7 +17,8 @@ public final class WebSocketClient: Sendable {
         /// The upgrade succeeded. `setUp` runs from the connect call to the server's 101: TCP, TLS
         /// and the HTTP upgrade, a cost apart from any turn.
         case open(setUp: Duration)
-        case text(String)
+        /// A text message, as its UTF-8 bytes.
+        case text(ByteBuffer)
         /// The connection ended; `reason` says why, nil when this side closed it.
         case closed(reason: String?)
     }
@@ -25,6 +26,7 @@ public final class WebSocketClient: Sendable {
     /// The connection once TCP is up, and whether the upgrade is done (only then may text go out).
     private let line = NIOLockedValueBox<(channel: Channel?, upgraded: Bool)>((nil, false))
     private let state: ConnectionState
+    private let keys = MaskingKeys()
 
     /// Starts connecting; returns at once.
     public init(to address: WebSocketAddress, headers: [(String, String)] = [], trustRoots: [NIOSSLCertificate]? = nil,
@@ -93,9 +95,15 @@ public final class WebSocketClient: Sendable {
 
     /// Sends one text message; dropped once the connection has closed.
     public func send(_ text: String) {
+        var message = WebSocketMessage.buffer(capacity: text.utf8.count)
+        message.writeString(text)
+        send(message)
+    }
+
+    /// Sends one text message, its UTF-8 bytes in a buffer from `WebSocketMessage.buffer`.
+    public func send(_ message: ByteBuffer) {
         guard let ch = line.withLockedValue({ $0.upgraded ? $0.channel : nil }), !state.isClosed else { return }
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ch.allocator.buffer(string: text))
-        ch.writeAndFlush(frame, promise: nil)
+        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: keys.next(), data: message), promise: nil)
     }
 
     /// Says goodbye (close code 1000) and closes; `closed(reason: nil)` follows.
@@ -106,7 +114,7 @@ public final class WebSocketClient: Sendable {
         guard upgraded else { return ch.close(promise: nil) }
         var data = ch.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: .normalClosure)
-        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)).whenComplete { _ in
+        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: keys.next(), data: data)).whenComplete { _ in
             ch.close(promise: nil)
         }
     }
@@ -147,7 +155,7 @@ final class ConnectionState: Sendable {
         return first
     }
 
-    func text(_ s: String) {
+    func text(_ s: ByteBuffer) {
         guard !isClosed else { return }
         onEvent(.text(s))
     }

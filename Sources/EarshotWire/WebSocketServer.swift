@@ -45,7 +45,8 @@ public final class WebSocketServer: Sendable {
 public final class WebSocketPeer: @unchecked Sendable {
     public let path: String
     public var eventLoop: EventLoop { channel.eventLoop }
-    public var onText: ((String) -> Void)?
+    /// Each text message, as its UTF-8 bytes.
+    public var onText: ((ByteBuffer) -> Void)?
     public var onClose: (() -> Void)?
     let channel: Channel
 
@@ -55,7 +56,14 @@ public final class WebSocketPeer: @unchecked Sendable {
     }
 
     public func send(_ text: String) {
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
+        var message = WebSocketMessage.buffer(capacity: text.utf8.count)
+        message.writeString(text)
+        send(message)
+    }
+
+    /// Sends one text message, its UTF-8 bytes in a buffer from `WebSocketMessage.buffer`.
+    public func send(_ message: ByteBuffer) {
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: message), promise: nil)
     }
 
     /// Closes with a close frame carrying `code`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EarshotWire
 import Foundation
+import NIOPosix
 
 extension LocalAgent.Wire: ExpressibleByArgument {}
 extension LocalAgent.Behaviour: ExpressibleByArgument {}
@@ -52,7 +53,7 @@ extension EarshotBench {
             c.replyLength = .milliseconds(replyMs)
             c.endSilence = .milliseconds(endSilenceMs)
             let agent: LocalAgent
-            do { agent = try LocalAgent(c, port: port) } catch {
+            do { agent = try LocalAgent(c, port: port, group: MultiThreadedEventLoopGroup(numberOfThreads: 1)) } catch {
                 throw ValidationError("cannot listen on 127.0.0.1:\(port): \(error)")
             }
             FileHandle.standardOutput.write(Data("READY \(agent.url)\n".utf8))

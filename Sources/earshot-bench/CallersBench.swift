@@ -75,6 +75,9 @@ extension EarshotBench {
             let frames = Double(max(1, run.harness.framesSent))
             let at = "@\(n)"
             table.add("pacer_lateness_p99" + at, p(run.harness, 99), unit: .milliseconds, target: "< 2")
+            for q in [50.0, 90, 95, 99, 99.9] { FileHandle.standardError.write(Data("source_hop p\(q): \(Double(run.harness.sourceHop.valueAtPercentile(q)) / 1e6) ms; pacer \(p(run.harness, q)) ms; reference source_hop \(Double(reference.harness.sourceHop.valueAtPercentile(q)) / 1e6)\n".utf8)) }
+            table.add("source_hop_p99" + at, Double(run.harness.sourceHop.valueAtPercentile(99)) / 1e6, unit: .milliseconds,
+                      target: "reference (a source frame's wait for its executor, after the pacer)")
             table.add("pacer_lateness_max" + at, Double(run.harness.pacerLateness.max) / 1e6, unit: .milliseconds, target: "reference (worst single frame)")
             table.add("reference_pacer_lateness_p99" + at, p(reference.harness, 99), unit: .milliseconds, target: "reference (pass-through, no socket)")
             table.add("pacer_lateness_p99_ratio" + at, p(run.harness, 99) / max(0.001, p(reference.harness, 99)), unit: .ratio,

@@ -1,6 +1,7 @@
 import EarshotCore
 import EarshotWire
 import Foundation
+import NIOCore
 import Testing
 
 /// The agent protocols' messages, read and written without a socket.
@@ -26,11 +27,44 @@ struct WireFormatTests {
         let payload = WireAudio.base64Bytes(MuLaw.encode(pcm))
         // Event not first, spaces, escapes: only the full parser reads this one.
         let general = #"{"streamSid": "MZ\u0031", "extra": [1, 2.5e1, true, null], "event": "media", "media": {"payload": "\#(payload)"}}"#
-        #expect(TwilioCaller.mediaPayload(fast) == Substring(payload))
-        #expect(TwilioCaller.mediaPayload(general) == nil)
+        #expect(TwilioCaller.mediaPayload(ByteBuffer(string: fast)) == ByteBuffer(string: payload))
+        #expect(TwilioCaller.mediaPayload(ByteBuffer(string: general)) == nil)
         #expect(try TwilioCaller.read(fast) == TwilioCaller.read(general))
         guard case .audio(let back) = try TwilioCaller.read(fast) else { Issue.record("not audio"); return }
         #expect(back == pcm.map { MuLaw.table[Int(MuLaw.encode($0))] })
+    }
+
+    @Test func base64AgreesWithFoundationBothWays() {
+        var rng = SeededRandom(seed: 7)
+        for n in [0, 1, 2, 3, 4, 5, 159, 160, 161, 480] {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let ours = WireAudio.base64Bytes(bytes)
+            #expect(ours == Data(bytes).base64EncodedString(), "\(n) bytes")
+            #expect(WireAudio.bytes(base64: ours) == bytes, "\(n) bytes back")
+        }
+        #expect(WireAudio.bytes(base64: "AAE") == [0, 1], "padding may be left off")
+        for bad in ["A", "AB*D", "AAAA=A", "AA==="] { #expect(WireAudio.bytes(base64: bad) == nil, "\(bad)") }
+    }
+
+    @Test func theCallersAudioMessagesAreWhatAnAgentReads() throws {
+        let samples: [Float] = (0..<160).map { 0.4 * sin(Float($0) / 3) }
+        var twilio = TwilioCaller(call: 1)
+        _ = twilio.opening()
+        var message = ByteBuffer()
+        twilio.audio(samples[...], into: &message)
+        let sent = String(buffer: message)
+        #expect(try TwilioAgent.read(sent) == .media(MuLaw.decode(MuLaw.encode(AudioChunk(samples: samples, sampleRate: 8_000).pcm16))))
+        let fields = try JSONValue(parsing: sent)
+        #expect(fields["sequenceNumber"]?.string == "2" && fields["media", "chunk"]?.string == "1" && fields["media", "timestamp"]?.string == "0")
+        #expect(fields["streamSid"]?.string == twilio.streamSid)
+        message.clear()
+        twilio.audio(samples[...], into: &message)
+        #expect(try JSONValue(parsing: String(buffer: message))["media", "timestamp"]?.string == "20")
+
+        var realtime = RealtimeCaller(sampleRate: 24_000)
+        message.clear()
+        realtime.audio(samples[...], into: &message)
+        #expect(try RealtimeAgent.read(String(buffer: message)) == .append(AudioChunk(samples: samples, sampleRate: 24_000).pcm16))
     }
 
     @Test func malformedAgentMessagesSayWhatWasWrong() {
