@@ -10,10 +10,17 @@ public struct StageSpec: Sendable {
     /// converted so, once per scenario before the clock starts, instead of once per session per
     /// frame: a thousand callers of one scenario resample it once.
     public var sourceConversion: SourceConversion?
+    /// Where sessions holding this stage run in real time, when not on the runtime's own
+    /// executors: a stage that does its I/O on event loops has its whole session run on them, so
+    /// the user's audio goes from the pacer to the socket, and the agent's back to playout, on one
+    /// thread, with no hop between executor and event loop.
+    public var executors: (@Sendable () -> [any Executor])?
 
-    public init(_ name: String, sourceConversion: SourceConversion? = nil, make: @escaping @Sendable () throws -> any Stage) {
+    public init(_ name: String, sourceConversion: SourceConversion? = nil, executors: (@Sendable () -> [any Executor])? = nil,
+                make: @escaping @Sendable () throws -> any Stage) {
         self.name = name
         self.sourceConversion = sourceConversion
+        self.executors = executors
         self.make = make
     }
 }

@@ -39,7 +39,7 @@ extension RealtimeRuntime {
         session.sourceEnded()
         control.done.wait()
         var stats = HarnessStats()
-        pool.queues[0].sync { stats.merge(pool.stats[0].value) }
+        pool.executors[0].runAndWait { stats.merge(pool.stats[0].value) }
         stats.framesSent = frames
         stats.wall = ContinuousClock.now - start
         return stats

@@ -29,7 +29,7 @@ public final class RealtimeRuntime {
         let slotCount = Int(frameNanos / 1_000_000)
         let topology = pipeline.topology()
         let timelines = try topology.timelines(scenarios, frameDuration: configuration.frameDuration)
-        let pool = ExecutorPool(count: executorCount)
+        let pool = topology.specs.lazy.compactMap(\.executors).first.map { ExecutorPool($0()) } ?? ExecutorPool(count: executorCount)
         let control = RunControl()
         
         // Set-up can take a while for thousands of sessions; the clock starts once it is done.
@@ -71,7 +71,7 @@ public final class RealtimeRuntime {
                 stoppedAt = MonotonicClock.now()
                 control.cancelled.store(true, ordering: .relaxed)
                 // Work already running ends before results are read: every session queue targets an executor.
-                for queue in pool.queues { queue.sync {} }
+                for executor in pool.executors { executor.runAndWait {} }
                 break
             }
             if MonotonicClock.now() >= limit {
@@ -99,7 +99,7 @@ public final class RealtimeRuntime {
             stages += r.stages
             for c in pacer.queue.sync(execute: { session.connections }) { connections.record(c) }
         }
-        for e in pool.queues.indices { pool.queues[e].sync { stats.merge(pool.stats[e].value) } }
+        for e in pool.executors.indices { pool.executors[e].runAndWait { stats.merge(pool.stats[e].value) } }
         stats.wall = ContinuousClock.now - wallStart
         return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: stoppedAt != nil,
                          connections: connections)

@@ -6,8 +6,8 @@ import Synchronization
 final class RealtimeSession: SessionDriver, @unchecked Sendable {
     let ledger: UnsafeMutablePointer<SessionLedger>
     var nodes: SessionNodes!
-    let queues: [DispatchQueue]
-    let sinkQueue: DispatchQueue
+    let queues: [any SerialQueue]
+    let sinkQueue: any SerialQueue
     let executor: Int
     let pool: ExecutorPool
     let stats: ExecutorPool.Box
@@ -34,9 +34,9 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         self.stats = pool.stats[executor]
         self.control = control
         self.recordsStats = recordsStats
-        let target = pool.queues[executor]
-        queues = (0..<stageCount).map { DispatchQueue(label: "earshot.s\(ledger.session).n\($0)", target: target) }
-        sinkQueue = DispatchQueue(label: "earshot.s\(ledger.session).playout", target: target)
+        let target = pool.executors[executor]
+        queues = (0..<stageCount).map { target.makeQueue(label: "earshot.s\(ledger.session).n\($0)") }
+        sinkQueue = target.makeQueue(label: "earshot.s\(ledger.session).playout")
         keyFrames = ledger.keyFrames.sorted()
         control.done.enter()
     }
@@ -85,9 +85,9 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         inflight.add(1, ordering: .relaxed)
         let box = UncheckedBox((self, frame))
         if node == Pipeline.Topology.sink {
-            sinkQueue.async { box.value.0.playout(box.value.1); box.value.0.release() }
+            sinkQueue.run { box.value.0.playout(box.value.1); box.value.0.release() }
         } else {
-            queues[node].async { box.value.0.deliver(box.value.1, to: node); box.value.0.release() }
+            queues[node].run { box.value.0.deliver(box.value.1, to: node); box.value.0.release() }
         }
     }
 
@@ -122,7 +122,7 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     func enqueue(node: Int, _ work: @escaping () -> Void) {
         inflight.add(1, ordering: .relaxed)
         let job = UncheckedBox(work)
-        queues[node].async { [self] in
+        queues[node].run { [self] in
             if !control.cancelled.load(ordering: .relaxed) { job.value() }
             release()
         }
@@ -139,6 +139,8 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
         nodes.release(node: node) { deliverNow($0, to: node, at: MonotonicClock.now()) }
     }
 
+    func queue(node: Int) -> (any SerialQueue)? { queues[node] }
+
     func runBlocking(node: Int, _ job: @escaping @Sendable () -> Void) {
         BlockingPool.shared.async(job)
     }
@@ -154,14 +156,11 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     }
 
     private func arm(after delay: Duration, from base: Int64, node: Int, _ work: @escaping () -> Void) {
-        // A strict one-shot timer: asyncAfter lets libdispatch add up to 10% of the delay as leeway.
-        let timer = DispatchSource.makeTimerSource(flags: .strict, queue: queues[node])
         let deadline = base + max(0, delay.nanoseconds)
         let job = UncheckedBox(work)
-        timer.setEventHandler { [self, timer] in
-            timer.cancel()
+        queues[node].run(atUptime: deadline) { [self] in
             if !control.cancelled.load(ordering: .relaxed) {
-                // A timer that fires before its deadline (never, by Dispatch's word) reads the wall clock.
+                // A timer that fires before its deadline (never, by its executor's word) reads the wall clock.
                 let started = MonotonicClock.now()
                 runningTimer = started >= deadline ? (deadline, started) : nil
                 job.value()
@@ -169,8 +168,6 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
             }
             release()
         }
-        timer.schedule(deadline: MonotonicClock.deadline(deadline), leeway: .nanoseconds(0))
-        timer.resume()
     }
 
     /// False while `started` runs, before the session's clock: its timers wait in `beforeStart`.
@@ -232,7 +229,7 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
     func callOnEveryStage(_ body: @escaping (any Stage, StageContext) -> Void) {
         for (node, queue) in queues.enumerated() {
             let box = UncheckedBox((nodes.stages[node], nodes.contexts[node], body))
-            queue.sync { box.value.2(box.value.0, box.value.1) }
+            queue.runAndWait { box.value.2(box.value.0, box.value.1) }
         }
     }
 

@@ -56,6 +56,11 @@ public final class StageContext {
         emit(Frame(payload, turn: turn, origin: now))
     }
 
+    /// In real time, the serial queue this stage runs on: an executor's, or the event loop its
+    /// session runs on (`StageSpec.executors`), which a stage with a socket can put it on. Nil on
+    /// the virtual clock.
+    public var queue: (any SerialQueue)? { driver.queue(node: node) }
+
     /// Runs `work` on this stage after `delay` of run-clock time (exactly, in virtual time), unless
     /// the returned handle is cancelled first.
     @discardableResult
@@ -157,4 +162,10 @@ protocol SessionDriver: AnyObject {
     /// Runs a blocking job: on the blocking pool in real time; at once in virtual time (its posts
     /// stamped with the wall time they were made, so the result is charged what the job took).
     func runBlocking(node: Int, _ job: @escaping @Sendable () -> Void)
+    /// The serial queue `node` runs on in real time; nil on other clocks.
+    func queue(node: Int) -> (any SerialQueue)?
+}
+
+extension SessionDriver {
+    func queue(node: Int) -> (any SerialQueue)? { nil }
 }

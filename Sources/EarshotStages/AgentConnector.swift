@@ -3,6 +3,7 @@ import EarshotCore
 import EarshotWire
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// `agent-twilio`, `agent-openai-realtime`: a whole voice agent behind a WebSocket, with the harness
@@ -138,8 +139,10 @@ final class AgentConnector<Wire: CallerWire>: Stage {
         inbox = box
         isOpen = false
         outbox = wire.opening().map(Self.message)
+        // On the session's own loop when it runs on one: a message goes out without leaving the thread.
+        let group: EventLoopGroup = (context.queue as? EventLoopExecutor)?.loop ?? MultiThreadedEventLoopGroup.singleton
         client = WebSocketClient(to: configuration.address, headers: configuration.headers, trustRoots: configuration.trustRoots,
-                                 connectTimeout: configuration.connectTimeout) { event in
+                                 connectTimeout: configuration.connectTimeout, group: group) { event in
             switch event {
             case .open(let setUp): box.post((dial, .open(setUp)))
             case .text(let bytes):

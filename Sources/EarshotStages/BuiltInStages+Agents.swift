@@ -46,7 +46,8 @@ extension BuiltInStages {
             + [StageParameter("custom_parameters", .map, default: .map([]),
                               help: "Sent in the start message's customParameters, as a TwiML <Parameter> would; values read the environment as headers do.")],
         needsRealTime: true,
-        lineRate: { _ in TwilioCaller.lineRate }
+        lineRate: { _ in TwilioCaller.lineRate },
+        runsOnEventLoops: true
     ) { args in
         let configuration: AgentConnector<TwilioCaller>.Configuration = try agentConfiguration(args)
         var secrets: [String] = []
@@ -71,7 +72,8 @@ extension BuiltInStages {
                                help: "The session object of session.update, as JSON (empty: audio/pcm at sample_rate both ways, server_vad with the server's defaults, audio out)."),
             ],
         needsRealTime: true,
-        lineRate: { $0.integer("sample_rate") }
+        lineRate: { $0.integer("sample_rate") },
+        runsOnEventLoops: true
     ) { args in
         let environment = ProcessInfo.processInfo.environment
         let key = environment[args.text("api_key_env")].flatMap { $0.isEmpty ? nil : $0 }

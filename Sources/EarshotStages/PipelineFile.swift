@@ -1,5 +1,6 @@
 import EarshotAudio
 import EarshotCore
+import EarshotWire
 import Foundation
 import Yams
 
@@ -138,7 +139,9 @@ public struct PipelineFile: Sendable {
             // A factory cannot know where its arguments came from; the loader does.
             throw InputError(file: file, line: fields.line, "stage '\(name)': \(error.message)")
         }
-        return StageSpec(id, sourceConversion: descriptor.lineRate.map { .line(at: $0(args)) }) { try descriptor.make(args) }
+        let conversion: SourceConversion? = descriptor.lineRate.map { .line(at: $0(args)) }
+        let executors: (@Sendable () -> [any Executor])? = descriptor.runsOnEventLoops ? { @Sendable in EventLoopExecutor.all() } : nil
+        return StageSpec(id, sourceConversion: conversion, executors: executors) { try descriptor.make(args) }
     }
 
     static func argument(_ node: Node, for p: StageParameter, line: Int, file: String, stage: String) throws -> StageArgument {

@@ -22,13 +22,16 @@ public struct StageDescriptor: Sendable {
     /// line's 8 kHz): a stage that alone hears the source gets it on that line already, converted
     /// once per scenario (`StageSpec.sourceConversion`). Nil: the stage takes the source as it is.
     public var lineRate: (@Sendable (StageArguments) -> Int)?
+    /// The stage does its I/O on swift-nio's event loops: its sessions run there too (`StageSpec.executors`).
+    public var runsOnEventLoops: Bool
 
     public init(name: String, role: Role, summary: String, parameters: [StageParameter] = [], needsRealTime: Bool = false,
-                lineRate: (@Sendable (StageArguments) -> Int)? = nil,
+                lineRate: (@Sendable (StageArguments) -> Int)? = nil, runsOnEventLoops: Bool = false,
                 knowledge: @escaping @Sendable (StageArguments) -> String? = { _ in nil },
                 make: @escaping @Sendable (StageArguments) throws -> any Stage) {
         self.needsRealTime = needsRealTime
         self.lineRate = lineRate
+        self.runsOnEventLoops = runsOnEventLoops
         self.name = name
         self.role = role
         self.summary = summary
