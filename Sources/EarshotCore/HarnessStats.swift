@@ -30,6 +30,10 @@ public struct HarnessStats: Sendable {
     /// and figures from it say more about the machine than about the design.
     public var worstPacerLateness: Duration { .nanoseconds(Int64(clamping: pacerLateness.max)) }
 
+    /// How late the harness may take up the user's audio (pacer and executor together, at p99)
+    /// before a run says its figures carry the machine's stall.
+    public static let stallLimit: Duration = .milliseconds(10)
+
     static func histogram() -> Histogram<UInt64> {
         Histogram(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
     }

@@ -12,6 +12,8 @@ extension RunInfo {
         /// Real time only (nil in virtual time or when merged: percentiles do not add).
         public var pacerLatenessP99Ms: Double?
         public var hopP99Ms: Double?
+        /// A source frame's wait for its executor after the pacer (`HarnessStats.sourceHop`).
+        public var sourceHopP99Ms: Double?
         public var sourceToSinkP50Ms: Double?
         public var sourceToSinkP99Ms: Double?
 
@@ -23,6 +25,7 @@ extension RunInfo {
             case framesDropped = "frames_dropped"
             case pacerLatenessP99Ms = "pacer_lateness_p99_ms"
             case hopP99Ms = "hop_p99_ms"
+            case sourceHopP99Ms = "source_hop_p99_ms"
             case sourceToSinkP50Ms = "source_to_sink_p50_ms"
             case sourceToSinkP99Ms = "source_to_sink_p99_ms"
         }
@@ -37,6 +40,7 @@ extension RunInfo {
             let ms = { (count: UInt64, ns: UInt64) in count == 0 ? nil : Double(ns / 1000) / 1000 }
             pacerLatenessP99Ms = ms(s.pacerLateness.totalCount, s.pacerLateness.valueAtPercentile(99))
             hopP99Ms = ms(s.hop.totalCount, s.hop.valueAtPercentile(99))
+            sourceHopP99Ms = ms(s.sourceHop.totalCount, s.sourceHop.valueAtPercentile(99))
             sourceToSinkP50Ms = ms(s.sourceToSink.totalCount, s.sourceToSink.valueAtPercentile(50))
             sourceToSinkP99Ms = ms(s.sourceToSink.totalCount, s.sourceToSink.valueAtPercentile(99))
         }
@@ -50,6 +54,7 @@ extension RunInfo {
             framesDropped += other.framesDropped
             pacerLatenessP99Ms = nil
             hopP99Ms = nil
+            sourceHopP99Ms = nil
             sourceToSinkP50Ms = nil
             sourceToSinkP99Ms = nil
         }

@@ -101,6 +101,11 @@ struct Runner {
             if result.harness.framesDropped > 0 {
                 progress("\(file.pipeline.name): the pacer fell behind and dropped \(result.harness.framesDropped) source frames (see run.json)", always: true)
             }
+            // Audio the harness itself took up late reaches the design late: its figures carry the stall.
+            let late = result.harness.pacerLateness.valueAtPercentile(99) + result.harness.sourceHop.valueAtPercentile(99)
+            if Duration.nanoseconds(Int64(clamping: late)) > HarnessStats.stallLimit {
+                progress("\(file.pipeline.name): this machine took up the user's audio up to \(late / 1_000_000) ms late (p99 of the pacer and the executors, see run.json): latencies include it; run fewer sessions per process", always: true)
+            }
             results.append(result)
         }
         if let error = spoolFailure.withLock({ $0 }) { throw error }

@@ -2,17 +2,18 @@ import EarshotCore
 import EarshotStages
 import EarshotWire
 import Foundation
+import NIOPosix
 import Testing
 
 /// The agent connectors against a real WebSocket agent on loopback (`LocalAgent`), in real time.
 ///
 /// The agent answers by an energy rule: `endSilence` (300 ms) of quiet after speech, then
 /// `replyDelay` (200 ms), then a tone. So a caller-side voice-to-voice can never be under 500 ms,
-/// and over it by the framing only: the 20 ms message holding the end of speech (it also holds
-/// the resampler's few samples of tail, so up to two messages), plus the machine's scheduling.
+/// and over it by the framing only: the 20 ms message holding the end of speech (the source comes
+/// already on the line's rate, so no resampler holds a tail back), plus the machine's scheduling.
 @Suite(.serialized) struct AgentConnectorTests {
     static let floor = 500.0
-    /// Two 20 ms messages of framing and 40 ms for a loaded machine's scheduling.
+    /// A 20 ms message of framing and 60 ms for a loaded machine's scheduling.
     static let ceiling = 580.0
 
     static func run(_ wire: LocalAgent.Wire, _ behaviour: LocalAgent.Behaviour = .answer, scenario: Scenario? = nil,
@@ -27,6 +28,20 @@ import Testing
         let pipeline = try EngineTestSupport.pipeline("agent", "  - stage: \(stage)\n    url: \(url)\n    hang_up_after_ms: 500\n\(extra)")
         let s = scenario ?? EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
         return try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run().turns.sorted { $0.turn < $1.turn }
+    }
+
+    /// A connector hears the source on its line (8 kHz for Twilio, the session's rate for
+    /// Realtime), converted once per scenario, and its sessions run on the event loops.
+    @Test func aConnectorsSessionsRunOnTheLoopsWithTheSourceOnTheLine() throws {
+        let twilio = try EngineTestSupport.pipeline("a", "  - {stage: agent-twilio, url: \"ws://127.0.0.1:1/x\"}\n")
+        let realtime = try EngineTestSupport.pipeline("b", "  - {stage: agent-openai-realtime, url: \"ws://127.0.0.1:1/x\", sample_rate: 16000}\n")
+        for (pipeline, rate) in [(twilio, 8_000), (realtime, 16_000)] {
+            guard case .stage(let spec) = try #require(pipeline.steps.first) else { Issue.record("not a stage"); continue }
+            #expect(spec.sourceConversion?.sampleRate == rate)
+            let executors = try #require(spec.executors?())
+            #expect(executors.count == MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }.count)
+            #expect(executors.allSatisfy { $0 is EventLoopExecutor })
+        }
     }
 
     @Test(arguments: LocalAgent.Wire.allCases)

@@ -2,6 +2,7 @@ import EarshotAudio
 import EarshotCore
 import EarshotTestSupport
 import EarshotStages
+import EarshotWire
 import Foundation
 import Testing
 
@@ -12,10 +13,16 @@ import Testing
 @Suite struct RealtimeMatchesVirtualTests {
     static let limit: Duration = .milliseconds(5)
 
-    @Test(arguments: ["duplex-gradium", "duplex-gradium-listening", "cascade-cloud"])
-    func oneSessionMatchesTheVirtualRun(design: String) throws {
+    @Test(arguments: [("duplex-gradium", false), ("duplex-gradium-listening", false), ("cascade-cloud", false),
+                      ("duplex-gradium", true), ("cascade-cloud", true)])
+    func oneSessionMatchesTheVirtualRun(design: String, onEventLoops: Bool) throws {
         let scenario = try #require(DesignPresetTests.scenarios.first { $0.name == "barge-in" })
-        let pipeline = try PipelineFile.load(design).pipeline
+        var pipeline = try PipelineFile.load(design).pipeline
+        // The executors a connector's sessions run on keep time as Dispatch's do.
+        if onEventLoops, case .stage(var first) = pipeline.steps[0] {
+            first.executors = { EventLoopExecutor.all() }
+            pipeline.steps[0] = .stage(first)
+        }
         let virtual = try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run()
         guard let real = try WallClock.undisturbed(attempts: 2, {
             try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario]).run()
