@@ -120,7 +120,8 @@ public final class StageContext {
     public func deliveredUserAudio(through samples: Int, sampleRate: Int) {
         while nextSpeechEnd < speechEnds.count {
             let (end, turn) = speechEnds[nextSpeechEnd]
-            guard Int(end.nanoseconds * Int64(sampleRate) / 1_000_000_000) <= samples else { return }
+            // The audio before `end` is every sample whose instant comes before it: a part of a sample counts whole.
+            guard (end.nanoseconds * Int64(sampleRate) + 999_999_999) / 1_000_000_000 <= samples else { return }
             record.mark(.uplink, turn: turn, at: now)
             nextSpeechEnd += 1
         }

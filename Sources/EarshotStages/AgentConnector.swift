@@ -138,7 +138,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
         let box = openInbox(context)
         inbox = box
         isOpen = false
-        outbox = wire.opening().map(Self.message)
+        outbox = wire.opening().map(WebSocketMessage.text)
         // On the session's own loop when it runs on one: a message goes out without leaving the thread.
         let group: EventLoopGroup = (context.queue as? EventLoopExecutor)?.loop ?? MultiThreadedEventLoopGroup.singleton
         client = WebSocketClient(to: configuration.address, headers: configuration.headers, trustRoots: configuration.trustRoots,
@@ -301,12 +301,6 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             start += size
         }
         sent += samples.count
-    }
-
-    private static func message(_ text: String) -> ByteBuffer {
-        var message = WebSocketMessage.buffer(capacity: text.utf8.count)
-        message.writeString(text)
-        return message
     }
 
     // MARK: Timers

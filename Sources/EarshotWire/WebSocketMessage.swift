@@ -15,6 +15,13 @@ public enum WebSocketMessage {
         b.moveReaderIndex(forwardBy: headroom)
         return b
     }
+
+    /// `text` as one message's bytes.
+    public static func text(_ text: String) -> ByteBuffer {
+        var b = buffer(capacity: text.utf8.count)
+        b.writeString(text)
+        return b
+    }
 }
 
 /// Masking keys for one connection's frames: a SplitMix64 stream seeded from the system's

@@ -55,11 +55,7 @@ public final class WebSocketPeer: @unchecked Sendable {
         self.path = path
     }
 
-    public func send(_ text: String) {
-        var message = WebSocketMessage.buffer(capacity: text.utf8.count)
-        message.writeString(text)
-        send(message)
-    }
+    public func send(_ text: String) { send(WebSocketMessage.text(text)) }
 
     /// Sends one text message, its UTF-8 bytes in a buffer from `WebSocketMessage.buffer`.
     public func send(_ message: ByteBuffer) {

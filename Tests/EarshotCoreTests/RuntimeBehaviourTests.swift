@@ -112,8 +112,10 @@ import Testing
             let name = "deliverer"
             let consumes: FrameKinds = .text
             let produces: FrameKinds = .text
+            let rate: Int
+            init(rate: Int = 16_000) { self.rate = rate }
             func receive(_ frame: Frame, context: StageContext) {
-                if case .text(let t) = frame.payload, let n = Int(t.text) { context.deliveredUserAudio(through: n, sampleRate: 16_000) }
+                if case .text(let t) = frame.payload, let n = Int(t.text) { context.deliveredUserAudio(through: n, sampleRate: rate) }
             }
         }
         // Turn 1 ends at 500 ms (sample 8,000 at 16 kHz), turn 2 at 1,210 ms (19,360).
@@ -126,5 +128,16 @@ import Testing
         #expect(h.marks[1]?[.uplink] == .milliseconds(620))
         #expect(h.marks[2]?[.uplink] == .milliseconds(1_300))
         #expect(h.context.script == nil)
+
+        // Speech that ends 0.1 ms into a sample period at 8 kHz (500.1 ms: sample 4,000 is at
+        // 500.0 ms and holds speech) is through only once that sample is: 4,001 samples, not 4,000.
+        var late = Synthetic.scenario(totalMs: 1000, turns: [(.turn, 100, 500)])
+        late.turns[0].speechEnd = .microseconds(500_100)
+        let h8 = StageHarness(Deliverer(rate: 8_000), scenario: late)
+        for (ms, samples) in [(600, 4_000), (620, 4_001)] {
+            h8.advance(by: .milliseconds(ms) - (h8.now - .zero))
+            try h8.feed(.text(TextChunk("\(samples)", isFinal: true)))
+        }
+        #expect(h8.marks[1]?[.uplink] == .milliseconds(620))
     }
 }
