@@ -12,8 +12,10 @@ extension EarshotBench {
                 process, then runs --callers sessions of agent-twilio against it in real time, each on its \
                 own WebSocket, all on swift-nio's event loops, joining at --ramp per second. The same \
                 sessions through a pass-through stage, with no socket, are the reference, run first. \
-                Prints the pacer's lateness (the harness's own stall, never the agent's), frames dropped, \
-                connections that failed, set-up times, and the CPU time each process used.
+                Prints the harness's own stall, never the agent's: the pacer's lateness, and the source \
+                hop (how long a frame then waited for its session's thread; the two together are how \
+                late the user's audio was taken up). Then frames dropped, connections that failed, \
+                set-up times, and the CPU time each process used.
                 Example:
                   earshot-bench callers --callers 1000 --ramp 250 --seconds 20
                 """)
@@ -75,7 +77,6 @@ extension EarshotBench {
             let frames = Double(max(1, run.harness.framesSent))
             let at = "@\(n)"
             table.add("pacer_lateness_p99" + at, p(run.harness, 99), unit: .milliseconds, target: "< 2")
-            for q in [50.0, 90, 95, 99, 99.9] { FileHandle.standardError.write(Data("source_hop p\(q): \(Double(run.harness.sourceHop.valueAtPercentile(q)) / 1e6) ms; pacer \(p(run.harness, q)) ms; reference source_hop \(Double(reference.harness.sourceHop.valueAtPercentile(q)) / 1e6)\n".utf8)) }
             table.add("source_hop_p99" + at, Double(run.harness.sourceHop.valueAtPercentile(99)) / 1e6, unit: .milliseconds,
                       target: "reference (a source frame's wait for its executor, after the pacer)")
             table.add("pacer_lateness_max" + at, Double(run.harness.pacerLateness.max) / 1e6, unit: .milliseconds, target: "reference (worst single frame)")
