@@ -82,7 +82,14 @@ let package = Package(
         .target(name: "EarshotTestSupport", dependencies: ["EarshotCore"], path: "Tests/EarshotTestSupport"),
         .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore", "EarshotTestSupport"]),
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio", "EarshotTestSupport"]),
-        .testTarget(name: "EarshotStagesTests", dependencies: ["EarshotStages", "EarshotWire", "EarshotTestSupport"]),
+        .testTarget(
+            name: "EarshotStagesTests",
+            dependencies: [
+                "EarshotStages", "EarshotWire", "EarshotTestSupport",
+                // NIOWebSocket's own codec is the reference our framing is checked against.
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "EarshotReportTests",
             dependencies: ["EarshotReport", "EarshotTestSupport", .product(name: "CSV", package: "CSV.swift")]),

@@ -48,6 +48,9 @@ final class AgentConnector<Wire: CallerWire>: Stage {
     private let configuration: Configuration
     private let makeWire: @Sendable (_ session: Int) -> Wire
     private var wire: Wire!
+    /// The wire's rate and message size, read once: asking the wire copies it, fifty times a second.
+    private var lineRate = 0
+    private var messageSize: Int?
 
     /// What the connection reports, tagged with the dial it belongs to.
     private enum Report: Sendable {
@@ -102,6 +105,8 @@ final class AgentConnector<Wire: CallerWire>: Stage {
 
     func started(context: StageContext) {
         wire = makeWire(context.session)
+        lineRate = wire.sampleRate
+        messageSize = wire.samplesPerMessage
     }
 
     func receive(_ frame: Frame, context: StageContext) throws {
@@ -200,7 +205,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             if replyTurn == nil || context.now - playheadEnd > Self.burstGap { replyTurn = turn }
             let answers = replyTurn ?? turn
             if answers == turn { turnSettled = true }
-            let chunk = AudioChunk(pcm16: pcm, sampleRate: wire.sampleRate)
+            let chunk = AudioChunk(pcm16: pcm, sampleRate: lineRate)
             if chunk.levelDBFS >= Level.defaultSilenceThresholdDBFS { context.mark(.agentFirstAudio, turn: answers) }
             playheadEnd = max(context.now, playheadEnd) + chunk.duration
             context.emit(.audio(chunk), turn: answers)
@@ -268,12 +273,12 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             }
             consumed = position + audio.frameCount
         }
-        if resampler == nil && mono.sampleRate != wire.sampleRate {
-            resampler = try Resampler(from: mono.sampleRate, to: wire.sampleRate)
+        if resampler == nil && mono.sampleRate != lineRate {
+            resampler = try Resampler(from: mono.sampleRate, to: lineRate)
         }
         inputRate = mono.sampleRate
         let line = try resampler?.process(mono).samples ?? mono.samples
-        let size = wire.samplesPerMessage ?? (queued.count + line.count)
+        let size = messageSize ?? (queued.count + line.count)
         guard size > 0 else { return }
         // The common case, a source on the line's rate in whole messages, is sent from the frame as it is.
         if queued.isEmpty && line.count % size == 0 {
@@ -287,7 +292,7 @@ final class AgentConnector<Wire: CallerWire>: Stage {
         guard isOpen else { return }
         // The resampler holds back its filter's delay; audio counts as delivered once it is out.
         let through = max(0, sent - (resampler?.outputLatency ?? 0))
-        context.deliveredUserAudio(through: Int(Int64(through) * Int64(inputRate) / Int64(wire.sampleRate)), sampleRate: inputRate)
+        context.deliveredUserAudio(through: Int(Int64(through) * Int64(inputRate) / Int64(lineRate)), sampleRate: inputRate)
     }
 
     /// Sends `samples` in messages of `size` samples each, or keeps them for when the line opens.

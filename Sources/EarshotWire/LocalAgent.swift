@@ -3,7 +3,6 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOWebSocket
 
 /// A voice agent behind a WebSocket, run by the project itself: the far end for tests of the agent
 /// connectors, the load benchmark's echo agent, and a Realtime-protocol server with scripted delays.
@@ -189,7 +188,7 @@ private final class AgentCall: @unchecked Sendable {
     func answer() {
         pending = nil
         switch configuration.behaviour {
-        case .closeMidTurn: return peer.close(code: .unexpectedServerError)
+        case .closeMidTurn: return peer.close(code: 1011)
         case .malformed: return peer.send("{this is not json")
         case .silent, .echo: return
         case .answer: break

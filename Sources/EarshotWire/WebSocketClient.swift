@@ -4,7 +4,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import NIOWebSocket
 
 /// One WebSocket connection from the caller's side, on swift-nio's event loops: no thread of its
 /// own, so a thousand callers are a thousand channels on a few loops.
@@ -33,7 +32,7 @@ public final class WebSocketClient: Sendable {
                 connectTimeout: Duration = .seconds(10), group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 onEvent: @escaping @Sendable (Event) -> Void) {
         state = ConnectionState(onEvent: onEvent)
-        let state = self.state, line = self.line
+        let state = self.state, line = self.line, keys = self.keys
         let started = ContinuousClock.now
         let sslContext: NIOSSLContext?
         if address.secure {
@@ -58,12 +57,13 @@ public final class WebSocketClient: Sendable {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { ch in
                 let requester = UpgradeRequester(request: request, state: state)
-                let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24, automaticErrorHandling: true) { ch, _ in
+                let upgrader = ClientUpgrader { ch in
                     line.withLockedValue { $0 = (ch, true) }
-                    return ch.pipeline.addHandler(FrameReader(state: state)).map {
-                        // Hung up while dialling: no call to report.
-                        if !state.open(setUp: ContinuousClock.now - started) { ch.close(promise: nil) }
-                    }
+                    try ch.pipeline.syncOperations.addHandler(WebSocketFrameHandler(masks: keys) { incoming in
+                        Self.handle(incoming, on: ch, state: state)
+                    })
+                    // Hung up while dialling: no call to report.
+                    if !state.open(setUp: ContinuousClock.now - started) { ch.close(promise: nil) }
                 }
                 return ch.eventLoop.makeCompletedFuture {
                     if let sslContext {
@@ -97,9 +97,9 @@ public final class WebSocketClient: Sendable {
     public func send(_ text: String) { send(WebSocketMessage.text(text)) }
 
     /// Sends one text message, its UTF-8 bytes in a buffer from `WebSocketMessage.buffer`.
-    public func send(_ message: ByteBuffer) {
+    public func send(_ message: consuming ByteBuffer) {
         guard let ch = line.withLockedValue({ $0.upgraded ? $0.channel : nil }), !state.isClosed else { return }
-        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, maskKey: keys.next(), data: message), promise: nil)
+        ch.sendWebSocket(message, mask: keys.next())
     }
 
     /// Says goodbye (close code 1000) and closes; `closed(reason: nil)` follows.
@@ -108,10 +108,26 @@ public final class WebSocketClient: Sendable {
         let (channel, upgraded) = line.withLockedValue { $0 }
         guard let ch = channel else { return }   // still dialling: the connect's completion closes it
         guard upgraded else { return ch.close(promise: nil) }
-        var data = ch.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: .normalClosure)
-        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: keys.next(), data: data)).whenComplete { _ in
+        ch.closeWebSocket(code: 1000, mask: keys.next())
+    }
+
+    /// What the agent's frames say, as the caller takes it.
+    private static func handle(_ incoming: WebSocketFrameHandler.Incoming, on ch: Channel, state: ConnectionState) {
+        switch incoming {
+        case .text(let bytes):
+            state.text(bytes)
+        case .binary:
+            state.close(reason: "the agent sent a binary message where the protocol has JSON text")
             ch.close(promise: nil)
+        case .close(let code, let why):
+            state.close(reason: "the agent closed the connection (code \(code.map(String.init) ?? "none")\(why.isEmpty ? "" : ", " + why.prefix(200)))")
+            ch.close(promise: nil)
+        case .brokeProtocol(let why):
+            state.close(reason: "the agent broke the WebSocket protocol: \(why)")
+        case .failed(let why):
+            state.close(reason: "the connection failed: \(why)")
+        case .ended:
+            break   // the channel's close future reports it
         }
     }
 
@@ -212,64 +228,5 @@ private final class UpgradeRequester: ChannelInboundHandler, RemovableChannelHan
         }
         state.close(reason: reason)
         context.close(promise: nil)
-    }
-}
-
-/// After the upgrade: reassembles text messages, answers pings, reports the far end's close.
-private final class FrameReader: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-
-    let state: ConnectionState
-    private var messages = TextMessages()
-
-    init(state: ConnectionState) { self.state = state }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text, .continuation:
-            switch messages.add(frame) {
-            case .message(let text): state.text(text)
-            case .pending: break
-            case .stray: fail(context, "a continuation frame with no message begun")
-            }
-        case .binary:
-            fail(context, "the agent sent a binary message where the protocol has JSON text")
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)), promise: nil)
-        case .connectionClose:
-            var data = frame.unmaskedData
-            let code = data.readWebSocketErrorCode().map { "\(Self.number($0))" } ?? "none"
-            let why = data.readableBytes > 0 ? ", \(data.readString(length: min(200, data.readableBytes)) ?? "")" : ""
-            state.close(reason: "the agent closed the connection (code \(code)\(why))")
-            context.close(promise: nil)
-        default:
-            break
-        }
-    }
-
-    private func fail(_ context: ChannelHandlerContext, _ reason: String) {
-        state.close(reason: reason)
-        context.close(promise: nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(context, "the connection failed: \(error)")
-    }
-
-    static func number(_ code: WebSocketErrorCode) -> Int {
-        switch code {
-        case .normalClosure: 1000
-        case .goingAway: 1001
-        case .protocolError: 1002
-        case .unacceptableData: 1003
-        case .dataInconsistentWithMessage: 1007
-        case .policyViolation: 1008
-        case .messageTooLarge: 1009
-        case .missingExtension: 1010
-        case .unexpectedServerError: 1011
-        case .unknown(let n): Int(n)
-        }
     }
 }

@@ -1,11 +1,10 @@
 import NIOCore
-import NIOWebSocket
 import Synchronization
 
 /// Outgoing text messages, built where they are written.
 public enum WebSocketMessage {
     /// Room for the longest frame header (2 bytes, 8 of length, 4 of mask) in front of the message:
-    /// the frame encoder writes the header there instead of into a buffer and a write of its own.
+    /// `WebSocketFraming` writes the header there instead of into a buffer and a write of its own.
     static let headroom = 14
 
     /// An empty buffer to write one message into, with room for its frame header in front.
@@ -35,11 +34,11 @@ final class MaskingKeys: Sendable {
         state = Atomic(system.next())
     }
 
-    func next() -> WebSocketMaskingKey {
+    func next() -> UInt32 {
         var z = state.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
-        return [UInt8(truncatingIfNeeded: z), UInt8(truncatingIfNeeded: z >> 8), UInt8(truncatingIfNeeded: z >> 16), UInt8(truncatingIfNeeded: z >> 24)]
+        return UInt32(truncatingIfNeeded: z)
     }
 }

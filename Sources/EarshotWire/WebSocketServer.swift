@@ -2,7 +2,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOWebSocket
 
 /// A WebSocket server on swift-nio, for agents the project runs itself (tests, the load benchmark):
 /// each connection is a `WebSocketPeer`, confined to its channel's event loop.
@@ -15,13 +14,11 @@ public final class WebSocketServer: Sendable {
     public init(host: String = "127.0.0.1", port: Int = 0, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 allows: @escaping @Sendable (String) -> Bool = { _ in true },
                 accept: @escaping @Sendable (WebSocketPeer) -> Void) throws {
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: 1 << 24, automaticErrorHandling: true,
-            shouldUpgrade: { ch, head in ch.eventLoop.makeSucceededFuture(allows(head.uri) ? HTTPHeaders() : nil) },
-            upgradePipelineHandler: { ch, head in
-                let peer = WebSocketPeer(channel: ch, path: head.uri)
-                return ch.pipeline.addHandler(PeerReader(peer: peer)).map { accept(peer) }
-            })
+        let upgrader = ServerUpgrader(allows: allows) { ch, head in
+            let peer = WebSocketPeer(channel: ch, path: head.uri)
+            try ch.pipeline.syncOperations.addHandler(WebSocketFrameHandler(masks: nil) { incoming in peer.hear(incoming) })
+            accept(peer)
+        }
         channel = try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 4096)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -58,51 +55,25 @@ public final class WebSocketPeer: @unchecked Sendable {
     public func send(_ text: String) { send(WebSocketMessage.text(text)) }
 
     /// Sends one text message, its UTF-8 bytes in a buffer from `WebSocketMessage.buffer`.
-    public func send(_ message: ByteBuffer) {
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: message), promise: nil)
-    }
+    public func send(_ message: consuming ByteBuffer) { channel.sendWebSocket(message, mask: nil) }
 
-    /// Closes with a close frame carrying `code`.
-    public func close(code: WebSocketErrorCode = .normalClosure) {
-        var data = channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        let ch = channel
-        ch.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in ch.close(promise: nil) }
-    }
+    /// Closes with a close frame carrying `code` (RFC 6455 §7.4: 1000 normal, 1011 a server error).
+    public func close(code: UInt16 = 1000) { channel.closeWebSocket(code: code, mask: nil) }
 
     /// Drops the connection without a close frame, as a crashed agent does.
     public func drop() { channel.close(promise: nil) }
-}
 
-private final class PeerReader: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-    let peer: WebSocketPeer
-    private var messages = TextMessages()
-
-    init(peer: WebSocketPeer) { self.peer = peer }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text, .continuation:
-            if case .message(let text) = messages.add(frame) { peer.onText?(text) }
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
-        case .connectionClose:
-            peer.close()
-        default:
-            break
+    fileprivate func hear(_ incoming: WebSocketFrameHandler.Incoming) {
+        switch incoming {
+        case .text(let bytes): onText?(bytes)
+        case .close: close()
+        case .ended:
+            onClose?()
+            onClose = nil
+            onText = nil
+        case .binary, .brokeProtocol, .failed: break
         }
     }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        peer.onClose?()
-        peer.onClose = nil
-        peer.onText = nil
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
 }
 
 /// Answers a request that asked for no upgrade, or one the server refused, with 404.
