@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         // No pkgConfig: its cflags carry -D flags SwiftPM refuses, and the shim declares what it needs itself.
         .systemLibrary(name: "CWebRtcVad", providers: [.apt(["libwebrtc-audio-processing-dev"])]),
+        // Part of the C library: headers only, nothing to install or link.
+        .systemLibrary(name: "CEpoll"),
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CPocketSphinx", pkgConfig: "pocketsphinx", providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
 
@@ -45,7 +47,7 @@ let package = Package(
         .target(
             name: "EarshotWire",
             dependencies: [
-                "EarshotCore",
+                "EarshotCore", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

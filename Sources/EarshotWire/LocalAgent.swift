@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 
 /// A voice agent behind a WebSocket, run by the project itself: the far end for tests of the agent
-/// connectors, the load benchmark's echo agent, and a Realtime-protocol server with scripted delays.
+/// connectors, and a Realtime-protocol server with scripted delays. (The load benchmark's echo
+/// agent is `EchoAgent`.)
 ///
 /// It hears by the project's energy rule, on the audio as it arrives: a message at or above
 /// `speechDBFS` is speech; after speech, `endSilence` of audio below it ends the user's turn
@@ -20,8 +21,6 @@ public final class LocalAgent: Sendable {
     public enum Behaviour: String, Sendable, CaseIterable {
         /// Answers each turn as above.
         case answer
-        /// Sends every piece of audio straight back (the load benchmark's agent).
-        case echo
         /// Closes the connection (code 1011) when it would answer.
         case closeMidTurn = "close-mid-turn"
         /// Sends text that is not JSON when it would answer.
@@ -111,12 +110,6 @@ private final class AgentCall: @unchecked Sendable {
 
     func hear(_ message: ByteBuffer) {
         counters.withLockedValue { $0.messagesIn += 1 }
-        // The benchmark's echo agent costs as little as an agent can: the payload goes back as it came.
-        if configuration.behaviour == .echo, configuration.wire == .twilio, let payload = TwilioCaller.mediaPayload(message) {
-            var echo = WebSocketMessage.buffer(capacity: payload.readableBytes + streamSid.utf8.count + 64)
-            TwilioAgent.media(payload: payload, streamSid: streamSid, into: &echo)
-            return peer.send(echo)
-        }
         let text = String(buffer: message)
         let pcm: [Int16]
         switch configuration.wire {
@@ -141,15 +134,7 @@ private final class AgentCall: @unchecked Sendable {
             case .cancel, .other: return
             }
         }
-        if configuration.behaviour == .echo { return echo(pcm) }
         listen(pcm)
-    }
-
-    func echo(_ pcm: [Int16]) {
-        switch configuration.wire {
-        case .twilio: peer.send(TwilioAgent.media(pcm[...], streamSid: streamSid))
-        case .realtime: peer.send(RealtimeAgent.audioDelta(pcm, responseID: "resp_echo"))
-        }
     }
 
     func listen(_ pcm: [Int16]) {
@@ -190,7 +175,7 @@ private final class AgentCall: @unchecked Sendable {
         switch configuration.behaviour {
         case .closeMidTurn: return peer.close(code: 1011)
         case .malformed: return peer.send("{this is not json")
-        case .silent, .echo: return
+        case .silent: return
         case .answer: break
         }
         replies += 1

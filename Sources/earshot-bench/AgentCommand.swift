@@ -4,7 +4,13 @@ import Foundation
 import NIOPosix
 
 extension LocalAgent.Wire: ExpressibleByArgument {}
-extension LocalAgent.Behaviour: ExpressibleByArgument {}
+
+extension EarshotBench.Agent {
+    /// `LocalAgent`'s behaviours, and the echo agent.
+    enum Behaviour: String, ExpressibleByArgument, CaseIterable {
+        case answer, echo, closeMidTurn = "close-mid-turn", malformed, silent
+    }
+}
 
 extension EarshotBench {
     struct Agent: ParsableCommand {
@@ -15,9 +21,10 @@ extension EarshotBench {
                 on 127.0.0.1. It hears by energy: after speech, --end-silence-ms of quiet ends the user's \
                 turn; --reply-delay-ms later it sends --reply-ms of a 440 Hz tone, all at once. \
                 Speech over its reply gets Twilio's clear, or Realtime's speech_started. --behaviour echo \
-                sends every piece of audio straight back; the fault behaviours close the call, send text \
-                that is not JSON, or say nothing, where it would answer. Prints READY and the URL once \
-                listening; runs until interrupted.
+                (Twilio only) sends every piece of audio straight back, on one thread with bare sockets: the \
+                callers benchmark's minimal agent. The fault behaviours close the call, send text that is not \
+                JSON, or say nothing, where it would answer. Prints READY and the URL once listening; runs \
+                until interrupted.
                 Example:
                   earshot-bench agent --wire twilio --port 8765 --reply-delay-ms 200
                 """)
@@ -26,7 +33,7 @@ extension EarshotBench {
         var wire: LocalAgent.Wire = .twilio
 
         @Option(help: "answer, echo, close-mid-turn, malformed or silent.")
-        var behaviour: LocalAgent.Behaviour = .answer
+        var behaviour: Behaviour = .answer
 
         @Option(help: "Port on 127.0.0.1 (0: any free one).")
         var port = 0
@@ -45,10 +52,12 @@ extension EarshotBench {
             for (name, v) in [("--reply-delay-ms", replyDelayMs), ("--reply-ms", replyMs), ("--end-silence-ms", endSilenceMs)] where v < 0 {
                 throw ValidationError("\(name) must be >= 0, got \(v)")
             }
+            if behaviour == .echo && wire != .twilio { throw ValidationError("--behaviour echo speaks Twilio only, not \(wire.rawValue)") }
         }
 
         func run() throws {
-            var c = LocalAgent.Configuration(wire: wire, behaviour: behaviour)
+            guard let answering = LocalAgent.Behaviour(rawValue: behaviour.rawValue) else { return try echo() }
+            var c = LocalAgent.Configuration(wire: wire, behaviour: answering)
             c.replyDelay = .milliseconds(replyDelayMs)
             c.replyLength = .milliseconds(replyMs)
             c.endSilence = .milliseconds(endSilenceMs)
@@ -60,6 +69,14 @@ extension EarshotBench {
             // Serves until a signal ends the process; the event loops do the work.
             signal(SIGTERM, SIG_DFL)
             while true { pause() }
+        }
+
+        func echo() throws {
+            let agent: EchoAgent
+            do { agent = try EchoAgent(port: port) } catch { throw ValidationError("\(error)") }
+            FileHandle.standardOutput.write(Data("READY \(agent.url)\n".utf8))
+            signal(SIGTERM, SIG_DFL)
+            agent.serve()
         }
     }
 }
