@@ -47,12 +47,22 @@ final class Pacer: @unchecked Sendable {
         active += 1
     }
 
+    /// The clock thread's nice value. The pacer stands for the caller's audio clock: hardware on a
+    /// phone, and in audio software a thread the system favours. When the executors keep every
+    /// core busy, −10 lets it take one as soon as it wakes; it needs a few percent of a core, so
+    /// it starves nothing. A frame it sends on time and that then waits for its executor is still
+    /// counted, in the source hop: this hurries the clock, not the harness. Where the system
+    /// refuses (no CAP_SYS_NICE) it runs at the default, and its lateness shows the difference.
+    static let niceness: Int32 = -10
+
     /// Starts the clock on a thread of its own, which sleeps to each millisecond's deadline and
     /// ticks inside `queue` (a `sync` from an idle thread runs in place): one wake-up per tick.
     /// A Dispatch timer would take two — its timer thread's, then a worker's — and under load
     /// each waits for a core.
     func resume() {
         let thread = Thread { [self] in
+            // On Linux this sets the calling thread's priority alone (setpriority(2), NOTES).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
             var next = start
             while true {
                 var deadline = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
