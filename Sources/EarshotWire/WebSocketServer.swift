@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A WebSocket server on swift-nio, for agents the project runs itself (tests, the load benchmark):
+/// A WebSocket server on swift-nio, for the agents the tests run (`LocalAgent`):
 /// each connection is a `WebSocketPeer`, confined to its channel's event loop.
 public final class WebSocketServer: Sendable {
     public let port: Int
