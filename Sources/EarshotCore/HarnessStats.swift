@@ -15,6 +15,9 @@ public struct HarnessStats: Sendable {
     public var sourceToSink = HarnessStats.histogram()
     public var framesSent = 0
     public var framesDropped = 0
+    /// Real time: the nice value the pacer's thread ran at (`Pacer.niceness` where the system
+    /// allowed it), so a reader can tell a clock that was favoured from one that was not.
+    public var pacerNice: Int?
     /// Virtual time: events the scheduler processed.
     public var events = 0
     /// Virtual time: the latest event time reached.
@@ -45,6 +48,7 @@ public struct HarnessStats: Sendable {
         sourceToSink.add(other.sourceToSink)
         framesSent += other.framesSent
         framesDropped += other.framesDropped
+        pacerNice = pacerNice ?? other.pacerNice
         events += other.events
         simulated = max(simulated, other.simulated)
         wall = max(wall, other.wall)

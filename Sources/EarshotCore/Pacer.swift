@@ -61,8 +61,10 @@ final class Pacer: @unchecked Sendable {
     /// each waits for a core.
     func resume() {
         let thread = Thread { [self] in
-            // On Linux this sets the calling thread's priority alone (setpriority(2), NOTES).
+            // On Linux these set and read the calling thread's priority alone (setpriority(2), NOTES).
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+            let nice = Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+            queue.sync { stats.pacerNice = nice }
             var next = start
             while true {
                 var deadline = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))

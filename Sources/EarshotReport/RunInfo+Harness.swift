@@ -16,6 +16,8 @@ extension RunInfo {
         public var sourceHopP99Ms: Double?
         public var sourceToSinkP50Ms: Double?
         public var sourceToSinkP99Ms: Double?
+        /// Real time only: the nice value the pacer's thread ran at (−10 where the system allowed it).
+        public var pacerNice: Int?
 
         enum CodingKeys: String, CodingKey {
             case events
@@ -28,6 +30,7 @@ extension RunInfo {
             case sourceHopP99Ms = "source_hop_p99_ms"
             case sourceToSinkP50Ms = "source_to_sink_p50_ms"
             case sourceToSinkP99Ms = "source_to_sink_p99_ms"
+            case pacerNice = "pacer_nice"
         }
 
         public init(_ s: HarnessStats) {
@@ -43,6 +46,7 @@ extension RunInfo {
             sourceHopP99Ms = ms(s.sourceHop.totalCount, s.sourceHop.valueAtPercentile(99))
             sourceToSinkP50Ms = ms(s.sourceToSink.totalCount, s.sourceToSink.valueAtPercentile(50))
             sourceToSinkP99Ms = ms(s.sourceToSink.totalCount, s.sourceToSink.valueAtPercentile(99))
+            pacerNice = s.pacerNice
         }
 
         /// Counts add; simulated and wall time take the longest shard; percentiles cannot be merged.
@@ -57,6 +61,8 @@ extension RunInfo {
             sourceHopP99Ms = nil
             sourceToSinkP50Ms = nil
             sourceToSinkP99Ms = nil
+            // Shards on machines that differ keep no single figure.
+            if pacerNice != other.pacerNice { pacerNice = nil }
         }
     }
 }

@@ -79,6 +79,8 @@ extension EarshotBench {
             table.add("pacer_lateness_p99" + at, p(run.harness, 99), unit: .milliseconds, target: "< 2")
             table.add("source_hop_p99" + at, Double(run.harness.sourceHop.valueAtPercentile(99)) / 1e6, unit: .milliseconds,
                       target: "reference (a source frame's wait for its executor, after the pacer)")
+            table.add("pacer_nice" + at, Double(run.harness.pacerNice ?? 0), unit: .count,
+                      target: "reference (the pacer thread's nice value: -10 where the system allowed it)")
             table.add("pacer_lateness_max" + at, Double(run.harness.pacerLateness.max) / 1e6, unit: .milliseconds, target: "reference (worst single frame)")
             table.add("reference_pacer_lateness_p99" + at, p(reference.harness, 99), unit: .milliseconds, target: "reference (pass-through, no socket)")
             table.add("pacer_lateness_p99_ratio" + at, p(run.harness, 99) / max(0.001, p(reference.harness, 99)), unit: .ratio,

@@ -104,7 +104,8 @@ struct Runner {
             // Audio the harness itself took up late reaches the design late: its figures carry the stall.
             let late = result.harness.pacerLateness.valueAtPercentile(99) + result.harness.sourceHop.valueAtPercentile(99)
             if Duration.nanoseconds(Int64(clamping: late)) > HarnessStats.stallLimit {
-                progress("\(file.pipeline.name): this machine took up the user's audio up to \(late / 1_000_000) ms late (p99 of the pacer and the executors, see run.json): latencies include it; run fewer sessions per process", always: true)
+                let clock = (result.harness.pacerNice ?? 0) < 0 ? "" : " (the pacer ran at the default priority: without CAP_SYS_NICE it cannot take nice -10)"
+                progress("\(file.pipeline.name): this machine took up the user's audio up to \(late / 1_000_000) ms late (p99 of the pacer and the executors, see run.json)\(clock): latencies include it; run fewer sessions per process", always: true)
             }
             results.append(result)
         }

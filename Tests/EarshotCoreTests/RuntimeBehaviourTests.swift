@@ -1,7 +1,32 @@
 import EarshotCore
+import Foundation
 import Testing
 
 @Suite struct RuntimeBehaviourTests {
+    /// The pacer's thread asks for nice −10, and the run says what it got: what this machine gives
+    /// any thread that asks the same (−10 with CAP_SYS_NICE, else the default). Virtual time has no pacer.
+    @Test func thePacerSaysThePriorityItRanAt() throws {
+        let scenario = Synthetic.scenario(totalMs: 200, turns: [(.turn, 50, 150)])
+        let pipeline = Pipeline(name: "p", steps: [.stage(StageSpec("pass") { PassThrough() })])
+        let real = try RealtimeRuntime(pipeline: pipeline, scenarios: [scenario]).run()
+        #expect(real.harness.pacerNice == Self.niceAThreadGets(asking: -10))
+        #expect(try VirtualRuntime(pipeline: pipeline, scenarios: [scenario]).run().harness.pacerNice == nil)
+    }
+
+    static func niceAThreadGets(asking nice: Int32) -> Int {
+        let got = NSLock(), done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var value = 0
+        let thread = Thread {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+            let v = Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+            got.withLock { value = v }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        return got.withLock { value }
+    }
+
     @Test func aThrowingStageFailsItsTurnAndTheRunGoesOn() throws {
         let scenario = Synthetic.scenario(totalMs: 9000, turns: [(.turn, 1000, 2000), (.turn, 5000, 6000)])
         var steps = TestPipelines.cascade().steps
