@@ -83,6 +83,7 @@ public final class RealtimeRuntime {
         var turns: [TurnResult] = []
         var stages: [StageTurnResult] = []
         var connections = LatencyHistogram()
+        var failedConnections = 0
         for session in sessions {
             session.callOnEveryStage { stage, ctx in stage.finished(context: ctx) }
         }
@@ -98,10 +99,11 @@ public final class RealtimeRuntime {
             turns += r.turns
             stages += r.stages
             for c in pacer.queue.sync(execute: { session.connections }) { connections.record(c) }
+            failedConnections += pacer.queue.sync { session.failedConnections }
         }
         for e in pool.executors.indices { pool.executors[e].runAndWait { stats.merge(pool.stats[e].value) } }
         stats.wall = ContinuousClock.now - wallStart
         return RunResult(design: pipeline.name, turns: turns, stages: stages, harness: stats, interrupted: stoppedAt != nil,
-                         connections: connections)
+                         connections: connections, failedConnections: failedConnections)
     }
 }

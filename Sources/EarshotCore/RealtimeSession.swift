@@ -235,6 +235,7 @@ final class RealtimeSession: SessionDriver, @unchecked Sendable {
 
     /// Read, like `results`, once the session has drained.
     var connections: [Duration] { nodes.connections }
+    var failedConnections: Int { nodes.failedConnections }
 
     func results() -> (turns: [TurnResult], stages: [StageTurnResult]) {
         ledger.pointee.sourceEmits = sourceEmits

@@ -62,15 +62,18 @@ public struct RunResult: Sendable {
     public var interrupted: Bool
     /// Every connection set-up the stages recorded outside their turns (`StageContext.recordConnection`).
     public var connections: LatencyHistogram
+    /// Connections the stages tried and never set up (`StageContext.recordFailedConnection`).
+    public var failedConnections: Int
 
     public init(design: String, turns: [TurnResult], stages: [StageTurnResult], harness: HarnessStats, interrupted: Bool = false,
-                connections: LatencyHistogram = LatencyHistogram()) {
+                connections: LatencyHistogram = LatencyHistogram(), failedConnections: Int = 0) {
         self.design = design
         self.turns = turns
         self.stages = stages
         self.harness = harness
         self.interrupted = interrupted
         self.connections = connections
+        self.failedConnections = failedConnections
     }
 }
 

@@ -56,6 +56,7 @@ struct SessionNodes {
 
     /// The connection set-ups every stage of the session recorded.
     var connections: [Duration] { contexts.flatMap(\.record.connections) }
+    var failedConnections: Int { contexts.reduce(0) { $0 + $1.record.failedConnections } }
 
     /// What the one delivery rule says of `frame` at `node`, under every clock.
     enum Route {

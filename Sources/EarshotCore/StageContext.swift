@@ -146,6 +146,14 @@ public final class StageContext {
         record.recordConnection(setUp)
     }
 
+    /// Records a connection this stage tried to set up and could not (refused, timed out, a
+    /// handshake that failed): run.json counts them per design (`connect.failed`) beside the
+    /// set-ups, so a run at load says how many callers never got through. The turn it cost is
+    /// failed apart, with the reason.
+    public func recordFailedConnection() {
+        record.recordFailedConnection()
+    }
+
     /// Fails `turn` with a reason; the turn's outcome becomes `failed`, the run goes on.
     public func fail(turn: Int, reason: String) {
         record.fail(turn: turn, failure: StageFailure(stage: stageName, reason: reason))

@@ -124,6 +124,9 @@ public final class StageHarness: SessionDriver {
     /// Connection set-ups the stage recorded, in order.
     public var connections: [Duration] { context.record.connections }
 
+    /// Connections the stage tried and never set up.
+    public var failedConnections: Int { context.record.failedConnections }
+
     /// Turns the stage failed, with the reason.
     public var failures: [Int: StageFailure] { context.record.failures }
 

@@ -19,6 +19,8 @@ struct StageRecord {
     private(set) var failures: [Int: StageFailure] = [:]
     /// Connection set-ups outside every turn (`StageContext.recordConnection`), in order.
     private(set) var connections: [Duration] = []
+    /// Connections tried and never set up (`StageContext.recordFailedConnection`).
+    private(set) var failedConnections = 0
 
     private mutating func slot(_ turn: Int) -> Int {
         let i = max(turn, 0)
@@ -63,6 +65,10 @@ struct StageRecord {
 
     mutating func recordConnection(_ setUp: Duration) {
         connections.append(setUp)
+    }
+
+    mutating func recordFailedConnection() {
+        failedConnections += 1
     }
 
     mutating func fail(turn: Int, failure: StageFailure) {

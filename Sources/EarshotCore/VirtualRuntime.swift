@@ -66,7 +66,8 @@ public final class VirtualRuntime: Sendable {
             // once, so memory does not grow with the number of batches.
             var workerStats = HarnessStats()
             var workerConnections = LatencyHistogram()
-            defer { handover.merge(workerStats, workerConnections) }
+            var workerFailedConnections = 0
+            defer { handover.merge(workerStats, workerConnections, failedConnections: workerFailedConnections) }
             // Batches are taken in order and every one taken runs to its end, so a stop leaves
             // the first k batches done: whole sessions, in session order.
             while failure.withLock({ $0 == nil }), !(stop?.isRequested ?? false) {
@@ -82,6 +83,7 @@ public final class VirtualRuntime: Sendable {
                     output.stats = HarnessStats()
                     for c in output.connections { workerConnections.record(c) }
                     output.connections = []
+                    workerFailedConnections += output.failedConnections
                     handover.finished(b, output)
                     let finished = done.add(block(b).count, ordering: .relaxed).newValue
                     progress?(finished, indices.count)
@@ -109,6 +111,7 @@ final class BatchHandover: @unchecked Sendable {
     private var stages: [StageTurnResult] = []
     private var stats = HarnessStats()
     private var connections = LatencyHistogram()
+    private var failedConnections = 0
 
     init(sessions: (@Sendable (SessionResults) -> Void)?) {
         self.sessions = sessions
@@ -127,10 +130,11 @@ final class BatchHandover: @unchecked Sendable {
         }
     }
 
-    func merge(_ workerStats: HarnessStats, _ workerConnections: LatencyHistogram) {
+    func merge(_ workerStats: HarnessStats, _ workerConnections: LatencyHistogram, failedConnections workerFailed: Int) {
         lock.withLock {
             stats.merge(workerStats)
             connections.merge(workerConnections)
+            failedConnections += workerFailed
         }
     }
 
@@ -139,7 +143,7 @@ final class BatchHandover: @unchecked Sendable {
             var total = stats
             total.wall = wall
             return RunResult(design: design, turns: turns, stages: stages, harness: total, interrupted: next < batchCount,
-                             connections: connections)
+                             connections: connections, failedConnections: failedConnections)
         }
     }
 }
@@ -153,6 +157,7 @@ final class VirtualBatch {
         var stages: [StageTurnResult] = []
         var stats = HarnessStats()
         var connections: [Duration] = []
+        var failedConnections = 0
     }
 
     var queue = EventQueue()
@@ -195,6 +200,7 @@ final class VirtualBatch {
             output.turns += r.turns
             output.stages += r.stages
             output.connections += session.nodes.connections
+            output.failedConnections += session.nodes.failedConnections
         }
         output.stats.simulated = .nanoseconds(lastHandled)
         return output

@@ -43,12 +43,14 @@ public struct RunReport: Sendable {
     public init(info: RunInfo, runs: [RunResult], regressions: [Regression] = []) {
         var info = info
         var connections: [String: LatencyHistogram] = [:]
+        var failedConnections: [String: Int] = [:]
         for run in runs {
             let h = RunInfo.Harness(run.harness)
             if info.harness[run.design] == nil { info.harness[run.design] = h } else { info.harness[run.design]!.merge(h) }
             connections[run.design, default: LatencyHistogram()].merge(run.connections)
+            failedConnections[run.design, default: 0] += run.failedConnections
         }
-        for (design, h) in connections { info.connect[design] = RunInfo.Connect(h) }
+        for (design, h) in connections { info.connect[design] = RunInfo.Connect(h, failed: failedConnections[design] ?? 0) }
         self.init(
             info: info,
             turns: runs.flatMap { $0.turns.map { TurnRow($0, runID: info.runID, budget: info.budget) } },

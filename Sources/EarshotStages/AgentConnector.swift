@@ -190,6 +190,8 @@ final class AgentConnector<Wire: CallerWire>: Stage {
             lastFromAgent = context.now
             failTurn("\(error)", context)
         case .closed(let reason):
+            // A dial that ended before the line opened, not by this side's hanging up: a caller who never got through.
+            if !isOpen && reason != nil { context.recordFailedConnection() }
             client = nil
             isOpen = false
             inbox = nil

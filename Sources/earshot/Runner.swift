@@ -107,6 +107,9 @@ struct Runner {
                 let clock = (result.harness.pacerNice ?? 0) < 0 ? "" : " (the pacer ran at the default priority: without CAP_SYS_NICE it cannot take nice -10)"
                 progress("\(file.pipeline.name): this machine took up the user's audio up to \(late / 1_000_000) ms late (p99 of the pacer and the executors, see run.json)\(clock): latencies include it; run fewer sessions per process", always: true)
             }
+            if result.failedConnections > 0 {
+                progress("\(file.pipeline.name): \(result.failedConnections) connection(s) never set up; each failed the turn it was for, with the reason (run.json: connect.failed)", always: true)
+            }
             results.append(result)
         }
         if let error = spoolFailure.withLock({ $0 }) { throw error }

@@ -19,6 +19,12 @@ import Testing
     static func run(_ wire: LocalAgent.Wire, _ behaviour: LocalAgent.Behaviour = .answer, scenario: Scenario? = nil,
                     extra: String = "", agentURL: ((LocalAgent) throws -> String)? = nil,
                     configure: (inout LocalAgent.Configuration) -> Void = { _ in }) throws -> [TurnResult] {
+        try result(wire, behaviour, scenario: scenario, extra: extra, agentURL: agentURL, configure: configure).turns.sorted { $0.turn < $1.turn }
+    }
+
+    static func result(_ wire: LocalAgent.Wire, _ behaviour: LocalAgent.Behaviour = .answer, scenario: Scenario? = nil,
+                       extra: String = "", agentURL: ((LocalAgent) throws -> String)? = nil,
+                       configure: (inout LocalAgent.Configuration) -> Void = { _ in }) throws -> RunResult {
         var c = LocalAgent.Configuration(wire: wire, behaviour: behaviour)
         configure(&c)
         let agent = try LocalAgent(c)
@@ -27,7 +33,7 @@ import Testing
         let url = try agentURL?(agent) ?? agent.url
         let pipeline = try EngineTestSupport.pipeline("agent", "  - stage: \(stage)\n    url: \(url)\n    hang_up_after_ms: 500\n\(extra)")
         let s = scenario ?? EngineTestSupport.voiced(totalMs: 3_000, turns: [[300..<1_300]])
-        return try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run().turns.sorted { $0.turn < $1.turn }
+        return try RealtimeRuntime(pipeline: pipeline, scenarios: [s]).run()
     }
 
     /// A connector hears the source on its line (8 kHz for Twilio, the session's rate for
@@ -46,8 +52,9 @@ import Testing
 
     @Test(arguments: LocalAgent.Wire.allCases)
     func aCallerHearsTheAgentsReplyAfterItsEndpointAndDelay(wire: LocalAgent.Wire) throws {
-        let turns = try Self.run(wire)
-        let turn = try #require(turns.first)
+        let result = try Self.result(wire)
+        #expect(result.connections.count == 1 && result.failedConnections == 0)
+        let turn = try #require(result.turns.first)
         #expect(turn.outcome == .responded, "\(turn.failure.map { "\($0)" } ?? "")")
         let ms = try #require(turn.voiceToVoice).milliseconds
         #expect(ms >= Self.floor && ms <= Self.ceiling, "voice-to-voice \(ms) ms")
@@ -91,11 +98,16 @@ import Testing
 
     @Test func aRefusedConnectionFailsTheTurn() throws {
         // A port that was just free: nothing listens on it.
-        let turns = try Self.run(.twilio, agentURL: { agent in
+        let result = try Self.result(.twilio, agentURL: { agent in
             let port = agent.port
             agent.stop()
             return "ws://127.0.0.1:\(port)/twilio"
         })
+        let turns = result.turns
+        // Dialled at the first frame and again when the user's turn begins, never through: both
+        // counted apart from the set-ups, and the turn failed.
+        #expect(result.failedConnections == 2)
+        #expect(result.connections.count == 0)
         #expect(turns.first?.outcome == .failed)
         #expect(turns.first?.failure?.reason.hasPrefix("cannot connect to 127.0.0.1:") == true, "\(String(describing: turns.first?.failure))")
     }
