@@ -134,7 +134,11 @@ public final class WebSocketClient: Sendable {
     static func describe(connectError error: any Error, address: WebSocketAddress) -> String {
         switch error {
         case let e as NIOConnectionError:
-            if let first = e.connectionErrors.first { return "cannot connect to \(address.hostHeader): \(first.error)" }
+            if let first = e.connectionErrors.first {
+                // The system's own words ("Connection refused"), not swift-nio's wrapping of them.
+                let why = (first.error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(first.error)"
+                return "cannot connect to \(address.hostHeader): \(why)"
+            }
             if let dns = e.dnsAAAAError ?? e.dnsAError { return "cannot resolve \(address.host): \(dns)" }
             return "cannot connect to \(address.hostHeader)"
         case is ChannelError where "\(error)".contains("connectTimeout"):

@@ -100,10 +100,10 @@ struct WebSocketFrameReader {
     mutating func read(_ bytes: ByteBuffer, _ handle: (Event) -> Void) throws(ProtocolError) {
         var buffer: ByteBuffer
         if var kept = pending {
+            pending = nil   // first, so `kept` is the only reference and grows in place
             var more = bytes
             kept.writeBuffer(&more)
             buffer = kept
-            pending = nil
         } else {
             buffer = bytes
         }

@@ -14,7 +14,7 @@ extension EarshotBench {
                 sessions through a pass-through stage, with no socket, are the reference, run first. \
                 Prints the harness's own stall, never the agent's: the pacer's lateness, and the source \
                 hop (how long a frame then waited for its session's thread; the two together are how \
-                late the user's audio was taken up). Then frames dropped, connections that failed, \
+                late the user's audio was taken up). Then frames dropped, calls that never connected, \
                 set-up times, and the CPU time each process used.
                 Example:
                   earshot-bench callers --callers 1000 --ramp 250 --seconds 20
@@ -88,6 +88,7 @@ extension EarshotBench {
             table.add("frames_dropped" + at, Double(run.harness.framesDropped), unit: .count, target: "== 0")
             table.add("failed_turns" + at, Double(failed.count), unit: .count, target: "== 0")
             table.add("connections" + at, Double(run.connections.count), unit: .count, target: ">= \(n)")
+            table.add("failed_connections" + at, Double(run.failedConnections), unit: .count, target: "== 0")
             table.add("connect_p50" + at, run.connections.percentile(50)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
             table.add("connect_p99" + at, run.connections.percentile(99)?.milliseconds ?? .nan, unit: .milliseconds, target: "reference")
             table.add("harness_cpu" + at, ownCPU / wall * 100, unit: .percent, target: "reference (of one core, over the run's wall time)")
