@@ -195,9 +195,7 @@ private final class EchoLoop {
     }
 
     private func closeCall(_ call: EchoCall, code: UInt16) {
-        var body = WebSocketMessage.buffer(capacity: 2)
-        body.writeInteger(code)
-        send(body, .close, to: call)
+        send(WebSocketFraming.closing(code: code), .close, to: call)
         hangUp(call)
     }
 

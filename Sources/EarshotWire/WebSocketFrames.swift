@@ -49,6 +49,13 @@ enum WebSocketFraming {
         if let mask { message.setInteger(mask, at: at, endianness: .little) }
     }
 
+    /// A close frame's body: the status code (RFC 6455 §7.4: 1000 normal, 1011 a server error).
+    static func closing(code: UInt16) -> ByteBuffer {
+        var body = WebSocketMessage.buffer(capacity: 2)
+        body.writeInteger(code)
+        return body
+    }
+
     /// XORs the readable bytes with `mask` (its little-endian bytes, repeating), eight at a time.
     static func apply(_ mask: UInt32, to buffer: inout ByteBuffer) {
         var pattern = UInt64(mask.littleEndian)
@@ -253,9 +260,7 @@ extension Channel {
 
     /// Sends a close frame with `code`, then closes.
     func closeWebSocket(code: UInt16, mask: UInt32?) {
-        var body = WebSocketMessage.buffer(capacity: 2)
-        body.writeInteger(code)
-        var framed = body
+        var framed = WebSocketFraming.closing(code: code)
         WebSocketFraming.frame(&framed, opcode: .close, mask: mask)
         let ch = self
         writeAndFlush(framed).whenComplete { _ in ch.close(promise: nil) }
